@@ -4,10 +4,10 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
-	"io"
 	"net/http"
-	"slices"
 	"unicode/utf8"
+
+	"github.com/mcpauth/mcpauth/internal/reqbody"
 )
 
 // DefaultMaxBodyBytes caps how much of a body [RequestID] reads when given a
@@ -25,74 +25,17 @@ const DefaultMaxBodyBytes = 64 << 10
 // the identical bytes, including any part beyond max. Reading stops at max+1
 // bytes; max <= 0 means [DefaultMaxBodyBytes].
 func RequestID(r *http.Request, max int64) json.RawMessage {
-	if r.Method != http.MethodPost || r.Body == nil || r.Body == http.NoBody {
+	if r.Method != http.MethodPost {
 		return nil
 	}
 	if max <= 0 {
 		max = DefaultMaxBodyBytes
 	}
-	body, complete, err := readPrefix(r.Body, max, r.ContentLength)
-	rb := &replayBody{err: err, Closer: r.Body}
-	rb.prefix.Reset(body)
-	if !complete {
-		rb.rest = r.Body
-	}
-	r.Body = rb
+	body, complete, err := reqbody.Peek(r, max)
 	if !complete || err != nil {
 		return nil
 	}
 	return ExtractID(body)
-}
-
-// readPrefix reads up to max+1 bytes of r, sizing its buffer from hint (the
-// request's Content-Length) when that is within max. complete reports that
-// r ended within max bytes.
-func readPrefix(r io.Reader, max, hint int64) (body []byte, complete bool, err error) {
-	size := int64(512)
-	if hint > 0 && hint <= max {
-		size = hint + 1 // +1 to see EOF without growing
-	}
-	buf := make([]byte, 0, min(size, max+1))
-	for {
-		if len(buf) == cap(buf) {
-			if int64(len(buf)) > max {
-				return buf, false, nil
-			}
-			buf = slices.Grow(buf, int(min(int64(cap(buf)), max+1-int64(cap(buf)))))
-		}
-		limit := min(int64(cap(buf)), max+1)
-		n, rerr := r.Read(buf[len(buf):limit])
-		buf = buf[:len(buf)+n]
-		switch {
-		case rerr == io.EOF:
-			return buf, int64(len(buf)) <= max, nil
-		case rerr != nil:
-			return buf, false, rerr
-		case int64(len(buf)) > max:
-			return buf, false, nil
-		}
-	}
-}
-
-// replayBody yields the bytes already read, then the unread rest of the
-// original body or the error that stopped the first read.
-type replayBody struct {
-	prefix bytes.Reader
-	rest   io.Reader // nil when prefix holds the whole body
-	err    error
-	io.Closer
-}
-
-func (b *replayBody) Read(p []byte) (int, error) {
-	switch {
-	case b.prefix.Len() > 0:
-		return b.prefix.Read(p)
-	case b.err != nil:
-		return 0, b.err
-	case b.rest != nil:
-		return b.rest.Read(p)
-	}
-	return 0, io.EOF
 }
 
 // ExtractID returns the "id" member of the JSON-RPC request object in body

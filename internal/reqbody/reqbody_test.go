@@ -1,0 +1,89 @@
+package reqbody
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"testing/iotest"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+type closeTracker struct {
+	io.Reader
+	closed bool
+}
+
+func (c *closeTracker) Close() error { c.closed = true; return nil }
+
+func TestPeek(t *testing.T) {
+	long := strings.Repeat("x", 5000)
+	tests := []struct {
+		name     string
+		body     string
+		max      int64
+		oneByte  bool
+		noLength bool
+		wantBody string
+		complete bool
+	}{
+		{"small", `{"id":1}`, 100, false, false, `{"id":1}`, true},
+		{"exactly max", "12345", 5, false, false, "12345", true},
+		{"one over max", "123456", 5, false, false, "123456", false},
+		{"far over max", long, 10, false, false, long[:11], false},
+		{"large within max, unknown length", long, 1 << 20, false, true, long, true},
+		{"one byte reads", long, 1 << 20, true, true, long, true},
+		{"empty", "", 10, false, false, "", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var rd io.Reader = strings.NewReader(tt.body)
+			if tt.oneByte {
+				rd = iotest.OneByteReader(rd)
+			}
+			orig := &closeTracker{Reader: rd}
+			r := httptest.NewRequest(http.MethodPost, "/", nil)
+			r.Body = orig
+			r.ContentLength = int64(len(tt.body))
+			if tt.noLength {
+				r.ContentLength = -1
+			}
+			got, complete, err := Peek(r, tt.max)
+			require.NoError(t, err)
+			assert.Equal(t, tt.complete, complete)
+			assert.Equal(t, tt.wantBody, string(got))
+			rest, err := io.ReadAll(r.Body)
+			require.NoError(t, err)
+			assert.Equal(t, tt.body, string(rest), "next reader sees identical bytes")
+			require.NoError(t, r.Body.Close())
+			assert.True(t, orig.closed)
+		})
+	}
+}
+
+func TestPeekNoBody(t *testing.T) {
+	r := httptest.NewRequest(http.MethodPost, "/", nil)
+	r.Body = http.NoBody
+	b, complete, err := Peek(r, 10)
+	assert.NoError(t, err)
+	assert.True(t, complete)
+	assert.Empty(t, b)
+	assert.Equal(t, http.NoBody, r.Body)
+}
+
+func TestPeekError(t *testing.T) {
+	boom := errors.New("reset")
+	r := httptest.NewRequest(http.MethodPost, "/", nil)
+	r.Body = io.NopCloser(io.MultiReader(strings.NewReader("abc"), iotest.ErrReader(boom)))
+	b, complete, err := Peek(r, 10)
+	assert.ErrorIs(t, err, boom)
+	assert.False(t, complete)
+	assert.Equal(t, "abc", string(b))
+	rest, err := io.ReadAll(r.Body)
+	assert.ErrorIs(t, err, boom)
+	assert.Equal(t, "abc", string(rest))
+}
