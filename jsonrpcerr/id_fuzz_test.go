@@ -8,6 +8,8 @@ import (
 	"net/http/httptest"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/mcpauth/mcpauth/internal/jsonscan"
 )
 
 // FuzzExtractID checks ExtractID against encoding/json: an id is returned
@@ -32,7 +34,7 @@ func FuzzExtractID(f *testing.F) {
 			if !ok || !bytes.Equal(got, want) {
 				t.Fatalf("ExtractID(%q) = %s, oracle %s (%v)", body, got, want, ok)
 			}
-		} else if ok && bytes.Count(body, []byte("["))+bytes.Count(body, []byte("{")) < maxDepth {
+		} else if ok && bytes.Count(body, []byte("["))+bytes.Count(body, []byte("{")) < jsonscan.MaxDepth {
 			t.Fatalf("ExtractID(%q) = null, oracle %s", body, want)
 		}
 
