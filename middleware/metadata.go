@@ -5,6 +5,8 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+
+	"github.com/mcpauth/mcpauth/jsonrpcerr"
 )
 
 // ErrNoResource is returned by the metadata accessors of an Authenticator
@@ -83,6 +85,15 @@ func (a *Authenticator) MetadataPaths() []string {
 // as resource_metadata, or "" without Options.Resource.
 func (a *Authenticator) ResourceMetadataURL() string {
 	return a.cfg.challenge.ResourceMetadata
+}
+
+// Challenge returns a copy of the challenge configuration this
+// Authenticator answers with, for other layers (such as mcphandler) whose
+// refusals must point clients to the same metadata.
+func (a *Authenticator) Challenge() *jsonrpcerr.Challenge {
+	c := a.cfg.challenge
+	c.Scopes = append([]string(nil), c.Scopes...)
+	return &c
 }
 
 // Mux is the routing method shared by http.ServeMux and chi.Router.

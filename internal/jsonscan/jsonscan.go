@@ -24,6 +24,20 @@ func Object(b []byte, member func(key, value []byte)) bool {
 	return s.i == len(s.b)
 }
 
+// Walk is Object that also reports the members of chosen nested objects:
+// for each top-level member whose value is an object and for whose key
+// descend returns true, inner gets that object's own members as they are
+// scanned. The document is scanned once.
+func Walk(b []byte, member func(key, value []byte), descend func(key []byte) bool, inner func(key, value []byte)) bool {
+	s := scanner{b: b}
+	s.space()
+	if s.peek() != '{' || !s.walk(member, descend, inner) {
+		return false
+	}
+	s.space()
+	return s.i == len(s.b)
+}
+
 // Array is Object for a top-level array, calling elem with each raw
 // element.
 func Array(b []byte, elem func(value []byte)) bool {
@@ -162,6 +176,51 @@ func (s *scanner) object(depth int, member func(key, value []byte)) bool {
 		if member != nil {
 			member(key, s.b[v:s.i])
 		}
+		s.space()
+		switch s.peek() {
+		case ',':
+			s.i++
+		case '}':
+			s.i++
+			return true
+		default:
+			return false
+		}
+	}
+}
+
+// walk is object at the top level, descending into chosen members.
+func (s *scanner) walk(member func(key, value []byte), descend func(key []byte) bool, inner func(key, value []byte)) bool {
+	s.i++ // '{'
+	s.space()
+	if s.peek() == '}' {
+		s.i++
+		return true
+	}
+	for {
+		s.space()
+		k := s.i
+		if !s.string() {
+			return false
+		}
+		key := s.b[k:s.i]
+		s.space()
+		if s.peek() != ':' {
+			return false
+		}
+		s.i++
+		s.space()
+		v := s.i
+		var ok bool
+		if s.peek() == '{' && descend(key) {
+			ok = s.object(1, inner)
+		} else {
+			ok = s.value(1)
+		}
+		if !ok {
+			return false
+		}
+		member(key, s.b[v:s.i])
 		s.space()
 		switch s.peek() {
 		case ',':

@@ -23,6 +23,19 @@ func TestObject(t *testing.T) {
 	}
 }
 
+func TestWalk(t *testing.T) {
+	var top, inner []string
+	ok := Walk([]byte(`{"a":{"x":1,"y":{"z":2}},"b":{"q":3},"c":[{"w":4}]}`),
+		func(k, v []byte) { top = append(top, string(k)+"="+string(v)) },
+		func(k []byte) bool { return string(k) == `"a"` },
+		func(k, v []byte) { inner = append(inner, string(k)+"="+string(v)) })
+	assert.True(t, ok)
+	assert.Equal(t, []string{`"a"={"x":1,"y":{"z":2}}`, `"b"={"q":3}`, `"c"=[{"w":4}]`}, top)
+	assert.Equal(t, []string{`"x"=1`, `"y"={"z":2}`}, inner, "only the first level inside a chosen member")
+	nop := func(k, v []byte) {}
+	assert.False(t, Walk([]byte(`{"a":{"x":}}`), nop, func([]byte) bool { return true }, nop))
+}
+
 func TestArray(t *testing.T) {
 	var elems []string
 	assert.True(t, Array([]byte(`[ {"id":1} , 2,"x" ]`), func(v []byte) { elems = append(elems, string(v)) }))

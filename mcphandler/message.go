@@ -1,0 +1,282 @@
+package mcphandler
+
+import (
+	"encoding/json"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/mcpauth/mcpauth/internal/jsonscan"
+	"github.com/mcpauth/mcpauth/jsonrpcerr"
+)
+
+// message is what the guard needs to know of one JSON-RPC message.
+type message struct {
+	method string // "" for a response
+	id     []byte // raw id; nil for notifications
+	name   string // params.name (tools/call, prompts/get) or params.uri (resources/read)
+}
+
+// rpcError is a refusal found while reading a body; it becomes a 400.
+type rpcError struct {
+	code int
+	msg  string
+	id   []byte
+}
+
+var (
+	errParse   = &rpcError{code: jsonrpcerr.CodeParseError, msg: "parse error"}
+	errEmpty   = &rpcError{code: jsonrpcerr.CodeInvalidRequest, msg: "empty batch"}
+	errNotObj  = &rpcError{code: jsonrpcerr.CodeInvalidRequest, msg: "batch elements must be objects"}
+	errVersion = &rpcError{code: jsonrpcerr.CodeInvalidRequest, msg: `jsonrpc must be "2.0"`}
+)
+
+// nameParam returns the params member that names the target of method, or
+// "" for methods that have none.
+func nameParam(method string) string {
+	switch method {
+	case "tools/call", "prompts/get":
+		return "name"
+	case "resources/read":
+		return "uri"
+	}
+	return ""
+}
+
+// parseBody reads a POST body as one JSON-RPC message or a batch. It is
+// stricter than the servers behind it on purpose: any key that a
+// case-insensitive decoder (encoding/json matches struct fields with
+// Unicode case folding) could read as a significant member, and any
+// duplicate of one, is refused, so the guard and the server can never
+// disagree on which method, tool or id a body carries.
+func parseBody(body []byte, dst []message) (msgs []message, batch bool, perr *rpcError) {
+	if !utf8.Valid(body) {
+		// encoding/json would read invalid bytes as U+FFFD; refuse rather
+		// than read a name the server reads differently.
+		return nil, false, errParse
+	}
+	switch jsonscan.First(body) {
+	case '{':
+		m, perr := parseMessage(body)
+		if perr != nil {
+			return nil, false, perr
+		}
+		return append(dst, m), false, nil
+	case '[':
+		var elems [][]byte
+		if !jsonscan.Array(body, func(v []byte) { elems = append(elems, v) }) {
+			return nil, true, errParse
+		}
+		if len(elems) == 0 {
+			return nil, true, errEmpty
+		}
+		msgs = dst
+		for _, e := range elems {
+			if jsonscan.First(e) != '{' {
+				return nil, true, errNotObj
+			}
+			m, perr := parseMessage(e)
+			if perr != nil {
+				return nil, true, perr
+			}
+			msgs = append(msgs, m)
+		}
+		return msgs, true, nil
+	}
+	return nil, false, errParse
+}
+
+// Significant top-level members.
+const (
+	fJSONRPC = 1 << iota
+	fID
+	fMethod
+	fParams
+	fResult
+	fError
+)
+
+var topKeys = [...]struct {
+	name string
+	bit  int
+}{{"jsonrpc", fJSONRPC}, {"id", fID}, {"method", fMethod}, {"params", fParams}, {"result", fResult}, {"error", fError}}
+
+func parseMessage(b []byte) (message, *rpcError) {
+	var (
+		m                       message
+		seen                    int
+		bad                     bool
+		version, method, params []byte
+		target                  [2]param // params.name and params.uri
+	)
+	paramsMember := func(key, value []byte) {
+		i, exact := classify(key, paramKeyNames[:])
+		switch {
+		case i < 0:
+		case !exact || target[i].seen:
+			bad = true
+		default:
+			target[i] = param{seen: true, raw: value}
+		}
+	}
+	ok := jsonscan.Walk(b, func(key, value []byte) {
+		bit, exact := classify(key, topKeyNames)
+		switch {
+		case bit < 0:
+			return
+		case !exact || seen&topKeys[bit].bit != 0:
+			bad = true
+			return
+		}
+		seen |= topKeys[bit].bit
+		switch topKeys[bit].bit {
+		case fJSONRPC:
+			version = value
+		case fID:
+			m.id = value
+		case fMethod:
+			method = value
+		case fParams:
+			params = value
+		}
+	}, func(key []byte) bool {
+		i, _ := classify(key, topKeyNames)
+		return i >= 0 && topKeys[i].bit == fParams // params is read in the same pass
+	}, paramsMember)
+	if !ok {
+		return m, errParse
+	}
+	if bad {
+		return m, &rpcError{code: jsonrpcerr.CodeInvalidRequest, msg: "duplicate or case-variant member"}
+	}
+	if !validID(m.id) {
+		return m, &rpcError{code: jsonrpcerr.CodeInvalidRequest, msg: "invalid id"}
+	}
+	if !stringIs(version, "2.0") {
+		return m, &rpcError{code: errVersion.code, msg: errVersion.msg, id: m.id}
+	}
+	if method == nil {
+		if seen&(fResult|fError) == 0 || m.id == nil {
+			return m, &rpcError{code: jsonrpcerr.CodeInvalidRequest, msg: "neither a request nor a response", id: m.id}
+		}
+		return m, nil // a response to a server request
+	}
+	name, ok := methodName(method)
+	if !ok || name == "" {
+		return m, &rpcError{code: jsonrpcerr.CodeInvalidRequest, msg: "method must be a string", id: m.id}
+	}
+	m.method = name
+	switch nameParam(name) {
+	case "name":
+		m.name, ok = target[0].value(params)
+	case "uri":
+		m.name, ok = target[1].value(params)
+	}
+	if !ok {
+		return m, &rpcError{code: jsonrpcerr.CodeInvalidParams, msg: "params." + nameParam(name) + " must be a non-empty string", id: m.id}
+	}
+	return m, nil
+}
+
+// param is a member of params that names a target.
+type param struct {
+	seen bool
+	raw  []byte
+}
+
+// value returns the member as a non-empty string; params must have been
+// an object.
+func (p param) value(params []byte) (string, bool) {
+	if jsonscan.First(params) != '{' {
+		return "", false
+	}
+	s, ok := jsonscan.Unquote(p.raw)
+	return s, ok && s != ""
+}
+
+var paramKeyNames = [2]string{"name", "uri"}
+
+var topKeyNames = func() []string {
+	n := make([]string, len(topKeys))
+	for i, k := range topKeys {
+		n[i] = k.name
+	}
+	return n
+}()
+
+// stringIs reports whether raw is the JSON string s, escapes decoded.
+func stringIs(raw []byte, s string) bool {
+	if len(raw) == len(s)+2 && raw[0] == '"' && string(raw[1:len(raw)-1]) == s {
+		return true
+	}
+	v, ok := jsonscan.Unquote(raw)
+	return ok && v == s
+}
+
+// knownMethods are returned without allocating.
+var knownMethods = map[string]string{}
+
+func init() {
+	for _, m := range []string{
+		"initialize", "ping", "tools/list", "tools/call", "prompts/list", "prompts/get",
+		"resources/list", "resources/read", "resources/templates/list", "resources/subscribe",
+		"resources/unsubscribe", "completion/complete", "logging/setLevel", "server/discover",
+		"notifications/initialized", "notifications/cancelled", "notifications/progress",
+		"notifications/roots/list_changed",
+	} {
+		knownMethods[m] = m
+	}
+}
+
+// methodName decodes a raw JSON string method name.
+func methodName(raw []byte) (string, bool) {
+	if len(raw) >= 2 && raw[0] == '"' {
+		if m, ok := knownMethods[string(raw[1:len(raw)-1])]; ok {
+			return m, true
+		}
+	}
+	return jsonscan.Unquote(raw)
+}
+
+// classify returns the index of the name in names that key matches under
+// Unicode case folding, and whether it matches exactly; -1 if none.
+func classify(rawKey []byte, names []string) (int, bool) {
+	key := rawKey
+	if len(key) >= 2 {
+		key = key[1 : len(key)-1]
+	}
+	for i, n := range names {
+		if string(key) == n {
+			return i, true
+		}
+	}
+	if len(key) > 64 {
+		return -1, false // longer than any fold of our short names
+	}
+	k := string(key)
+	if strings.IndexByte(k, '\\') >= 0 {
+		var s string
+		if json.Unmarshal(rawKey, &s) != nil {
+			return -1, false
+		}
+		k = s
+	}
+	for i, n := range names {
+		if strings.EqualFold(k, n) {
+			return i, k == n
+		}
+	}
+	return -1, false
+}
+
+// validID reports whether raw is absent or a JSON-RPC id: a string, a
+// number or null.
+func validID(raw []byte) bool {
+	if raw == nil {
+		return true
+	}
+	switch c := raw[0]; {
+	case c == '"', c == '-', c >= '0' && c <= '9':
+		return true
+	}
+	return string(raw) == "null"
+}
