@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -537,4 +538,13 @@ func TestOptionsValidation(t *testing.T) {
 		_, err := New(&upstream{}, o)
 		assert.ErrorIs(t, err, errConfig, "%+v", o)
 	}
+}
+
+func TestMisconfigurationLoggedOnce(t *testing.T) {
+	var logs strings.Builder
+	h := newGuard(t, &upstream{}, &Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	for range 3 {
+		assert.Equal(t, 401, do(t, h, req{body: callEcho}).Code)
+	}
+	assert.Equal(t, 1, strings.Count(logs.String(), "without an authenticated principal"))
 }
