@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"runtime/debug"
 	"slices"
@@ -102,7 +103,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.transport(w, r, http.StatusMethodNotAllowed, nil, jsonrpcerr.CodeInvalidRequest, "method not allowed")
 		return
 	}
-	if origin := r.Header.Values("Origin"); len(origin) > 0 && !h.originAllowed(origin) {
+	if origin := r.Header.Values("Origin"); len(origin) > 0 && !h.originAllowed(origin, r.Host) {
 		h.transport(w, r, http.StatusForbidden, nil, jsonrpcerr.CodeInvalidRequest, "origin not allowed")
 		return
 	}
@@ -266,12 +267,37 @@ func (h *Handler) serverFor(r *http.Request, p *authresult.Principal) (next http
 	return next, err
 }
 
-func (h *Handler) originAllowed(values []string) bool {
+// originAllowed reports whether a browser at the Origin in values may call
+// the server: an origin in the allow-list, or a loopback origin naming the
+// very host and port the request was sent to (a page served by this local
+// server itself). DNS rebinding cannot produce the latter: the attacker's
+// page keeps its own origin.
+func (h *Handler) originAllowed(values []string, host string) bool {
 	if len(values) != 1 {
 		return false
 	}
 	norm, ok := normalizeOrigin(values[0])
-	return ok && h.cfg.origins[norm]
+	if !ok {
+		return false
+	}
+	if h.cfg.origins[norm] {
+		return true
+	}
+	_, originHost, _ := strings.Cut(norm, "://")
+	return originHost == strings.ToLower(host) && isLoopback(originHost)
+}
+
+// isLoopback reports whether hostport names a loopback host.
+func isLoopback(hostport string) bool {
+	host := hostport
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		host = h
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(strings.Trim(host, "[]"))
+	return ip != nil && ip.IsLoopback()
 }
 
 // refuse answers with the typed error err.

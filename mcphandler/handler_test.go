@@ -107,6 +107,10 @@ func do(t *testing.T, h http.Handler, rq req) *httptest.ResponseRecorder {
 	r.Header.Set("Content-Type", "application/json")
 	r.Header.Set("Accept", "application/json, text/event-stream")
 	for k, v := range rq.headers {
+		if k == "Host" {
+			r.Host = v
+			continue
+		}
 		r.Header.Set(k, v)
 	}
 	if rq.p != nil {
@@ -185,6 +189,12 @@ func TestTransportChecks(t *testing.T) {
 		{name: "null origin", rq: req{body: callEcho, headers: map[string]string{"Origin": "null"}}, status: 403},
 		{name: "allowed origin other case", opts: &Options{AllowedOrigins: []string{"https://app.example"}}, rq: req{body: callEcho, headers: map[string]string{"Origin": "HTTPS://APP.example"}}, status: 200},
 		{name: "rebinding origin", opts: &Options{AllowedOrigins: []string{"https://app.example"}}, rq: req{body: callEcho, headers: map[string]string{"Origin": "http://attacker.example:8080"}}, status: 403},
+		{name: "rebinding page on its own host", rq: req{body: callEcho, headers: map[string]string{"Origin": "http://attacker.example", "Host": "attacker.example"}}, status: 403},
+		{name: "loopback same origin", rq: req{body: callEcho, headers: map[string]string{"Origin": "http://127.0.0.1:8080", "Host": "127.0.0.1:8080"}}, status: 200},
+		{name: "localhost same origin", rq: req{body: callEcho, headers: map[string]string{"Origin": "http://localhost:8080", "Host": "localhost:8080"}}, status: 200},
+		{name: "ipv6 loopback same origin", rq: req{body: callEcho, headers: map[string]string{"Origin": "http://[::1]:8080", "Host": "[::1]:8080"}}, status: 200},
+		{name: "other loopback port", rq: req{body: callEcho, headers: map[string]string{"Origin": "http://127.0.0.1:9999", "Host": "127.0.0.1:8080"}}, status: 403},
+		{name: "loopback origin to public host", rq: req{body: callEcho, headers: map[string]string{"Origin": "http://127.0.0.1:8080", "Host": "mcp.example:8080"}}, status: 403},
 		{name: "unsupported version", rq: req{body: callEcho, headers: map[string]string{headerVersion: "2099-01-01"}}, status: 400, code: CodeUnsupportedProtocolVersion},
 		{name: "too large", opts: &Options{MaxBodyBytes: 64}, rq: req{body: callEcho}, status: 413},
 		{name: "invalid json", rq: req{body: `{"jsonrpc":"2.0","id":1,`}, status: 400, code: jsonrpcerr.CodeParseError, id: "null"},

@@ -36,7 +36,10 @@ type Options struct {
 	// AllowedOrigins are the exact origins (such as
 	// "https://app.example.com") whose browsers may call the server. A
 	// request with any other Origin header gets 403, which defeats DNS
-	// rebinding. Requests without Origin (non-browser clients) pass.
+	// rebinding; so does a second Origin header. Requests without Origin
+	// (non-browser clients) pass, and so do same-origin requests to a
+	// loopback address (Origin http://127.0.0.1:8080 sent to Host
+	// 127.0.0.1:8080), which a rebinding page cannot make.
 	AllowedOrigins []string
 	// MaxBodyBytes caps POST bodies; larger ones get 413. Default
 	// DefaultMaxBodyBytes.
