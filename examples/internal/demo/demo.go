@@ -1,0 +1,206 @@
+// Package demo holds what the example programs share: their flags, a
+// signing key that stands in for an identity provider, and the
+// authentication stack built from both.
+package demo
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/mcpauth/mcpauth/middleware"
+	"github.com/mcpauth/mcpauth/middleware/jwtverify"
+)
+
+// Scopes used by the examples.
+const (
+	ScopeRead  = "mcp:read"
+	ScopeAdmin = "mcp:admin"
+)
+
+// JWKSPath is where the examples serve their demo key set.
+const JWKSPath = "/.well-known/jwks.json"
+
+// Config is what the flags of an example set.
+type Config struct {
+	Addr      string // listen address
+	Issuer    string // token issuer; default: the example itself
+	Audience  string // this server's resource identifier; default: its /mcp URL
+	JWKSURL   string // trust this JWKS instead of generating a demo key
+	Stateless bool   // no MCP sessions
+}
+
+// Flags registers the shared flags on fs, each with an environment
+// variable fallback (MCPAUTH_ADDR, MCPAUTH_ISSUER, MCPAUTH_AUDIENCE,
+// MCPAUTH_JWKS_URL, MCPAUTH_STATELESS).
+func Flags(fs *flag.FlagSet) *Config {
+	c := &Config{}
+	fs.StringVar(&c.Addr, "addr", env("MCPAUTH_ADDR", "127.0.0.1:8080"), "listen address (env MCPAUTH_ADDR)")
+	fs.StringVar(&c.Issuer, "issuer", env("MCPAUTH_ISSUER", ""), "token issuer; default: this server, with a generated demo key (env MCPAUTH_ISSUER)")
+	fs.StringVar(&c.Audience, "audience", env("MCPAUTH_AUDIENCE", ""), "resource identifier tokens must name in aud; default: this server's /mcp URL (env MCPAUTH_AUDIENCE)")
+	fs.StringVar(&c.JWKSURL, "jwks-url", env("MCPAUTH_JWKS_URL", ""), "JWKS of a real identity provider; with it no demo key is generated (env MCPAUTH_JWKS_URL)")
+	fs.BoolVar(&c.Stateless, "stateless", env("MCPAUTH_STATELESS", "") == "true", "serve MCP without sessions (env MCPAUTH_STATELESS=true)")
+	return c
+}
+
+func env(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok {
+		return v
+	}
+	return def
+}
+
+// Stack is the authentication of an example.
+type Stack struct {
+	Auth     *middleware.Authenticator
+	Verifier *jwtverify.Verifier
+	Key      *Key // nil with a real identity provider
+	Issuer   string
+	Audience string
+}
+
+// NewStack builds the verifier and middleware for an example served at
+// baseURL. Without c.JWKSURL it generates a demo key, which becomes the
+// only key trusted; with it, only that JWKS, c.Issuer and c.Audience are.
+func NewStack(c *Config, baseURL string) (*Stack, error) {
+	s := &Stack{Issuer: c.Issuer, Audience: c.Audience}
+	if s.Audience == "" {
+		s.Audience = baseURL + "/mcp"
+	}
+	opts := jwtverify.Options{Algorithms: []string{"ES256", "RS256"}, Audiences: []string{s.Audience}}
+	if c.JWKSURL != "" {
+		if c.Issuer == "" {
+			return nil, errors.New("-jwks-url needs -issuer")
+		}
+		opts.JWKS = []jwtverify.JWKSSource{{URL: c.JWKSURL, Issuer: c.Issuer}}
+		opts.Algorithms = []string{"RS256", "ES256", "EdDSA"}
+	} else {
+		if s.Issuer == "" {
+			s.Issuer = baseURL
+		}
+		k, err := NewKey()
+		if err != nil {
+			return nil, err
+		}
+		s.Key = k
+		opts.Algorithms = []string{"ES256"}
+		opts.Keys = []jwtverify.Key{{ID: k.ID, PublicKey: &k.priv.PublicKey, Issuer: s.Issuer}}
+	}
+	opts.Issuers = []string{s.Issuer}
+	v, err := jwtverify.New(opts)
+	if err != nil {
+		return nil, err
+	}
+	auth, err := middleware.New(v, &middleware.Options{
+		Resource:             s.Audience,
+		AuthorizationServers: []string{s.Issuer},
+		Scopes:               []string{ScopeRead, ScopeAdmin},
+		ResourceName:         "mcpauth example",
+	})
+	if err != nil {
+		v.Close()
+		return nil, err
+	}
+	s.Verifier, s.Auth = v, auth
+	return s, nil
+}
+
+// Key is a demo ES256 signing key standing in for an identity provider.
+type Key struct {
+	ID   string
+	priv *ecdsa.PrivateKey
+}
+
+// NewKey generates a key.
+func NewKey() (*Key, error) {
+	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	return &Key{ID: "demo-" + rand.Text()[:8], priv: priv}, nil
+}
+
+// Mint returns an access token for subject with scopes, valid for ttl.
+func (k *Key) Mint(issuer, audience, subject string, scopes []string, ttl time.Duration) (string, error) {
+	now := time.Now()
+	t := jwt.NewWithClaims(jwt.SigningMethodES256, jwt.MapClaims{
+		"iss": issuer, "aud": audience, "sub": subject, "client_id": "mcpauth-demo",
+		"scope": strings.Join(scopes, " "), "iat": now.Unix(), "exp": now.Add(ttl).Unix(),
+	})
+	t.Header["kid"] = k.ID
+	t.Header["typ"] = "at+jwt"
+	return t.SignedString(k.priv)
+}
+
+// JWKS serves the public key as a JWK Set, for other services that want
+// to verify the demo tokens.
+func (k *Key) JWKS() http.Handler {
+	b64 := base64.RawURLEncoding
+	pub, err := k.priv.PublicKey.ECDH()
+	if err != nil {
+		panic(err) // a P-256 key always converts
+	}
+	pt := pub.Bytes() // 0x04 || X || Y
+	doc, _ := json.Marshal(map[string]any{"keys": []map[string]string{{
+		"kty": "EC", "crv": "P-256", "kid": k.ID, "use": "sig", "alg": "ES256",
+		"x": b64.EncodeToString(pt[1:33]), "y": b64.EncodeToString(pt[33:]),
+	}}})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "public, max-age=300")
+		w.Header().Set("Access-Control-Allow-Origin", "*")
+		_, _ = w.Write(doc)
+	})
+}
+
+// Tokens are the ready tokens an example prints.
+type Tokens struct{ Reader, Admin string }
+
+// DemoTokens mints a reader and an admin token valid for 12 hours.
+func (s *Stack) DemoTokens() (Tokens, error) {
+	if s.Key == nil {
+		return Tokens{}, errors.New("no demo key: tokens come from the identity provider")
+	}
+	r, err := s.Key.Mint(s.Issuer, s.Audience, "reader@example.com", []string{ScopeRead}, 12*time.Hour)
+	if err != nil {
+		return Tokens{}, err
+	}
+	a, err := s.Key.Mint(s.Issuer, s.Audience, "admin@example.com", []string{ScopeRead, ScopeAdmin}, 12*time.Hour)
+	if err != nil {
+		return Tokens{}, err
+	}
+	return Tokens{Reader: r, Admin: a}, nil
+}
+
+// PrintTry prints the copy-paste commands to try an example at endpoint.
+func PrintTry(endpoint string, t Tokens) {
+	fmt.Printf(`
+Try it (tokens are valid for 12 hours):
+
+  export READER=%s
+  export ADMIN=%s
+
+  # no token: 401 and a challenge that points to the resource metadata
+  curl -i %s -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' \
+    -d '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"curl","version":"1"}}}'
+
+  # with a token: 200 and a session
+  curl -i %s -H "Authorization: Bearer $READER" -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' \
+    -d '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"curl","version":"1"}}}'
+
+  # with the official TypeScript MCP client
+  npm ci --prefix examples/e2e/ts
+  node examples/e2e/ts/client.mjs %s "$READER"
+`, t.Reader, t.Admin, endpoint, endpoint, endpoint)
+}
