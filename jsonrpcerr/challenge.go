@@ -42,21 +42,21 @@ func (c *Challenge) Header(e *authresult.Error) string {
 	default:
 		return ""
 	}
-	var b strings.Builder
-	b.WriteString("Bearer")
+	b := make([]byte, 0, 256)
+	b = append(b, "Bearer"...)
 	sep := " "
 	param := func(name, value string) {
 		if value == "" {
 			return
 		}
-		b.WriteString(sep)
-		b.WriteString(name)
-		b.WriteString(`="`)
-		b.WriteString(value)
-		b.WriteByte('"')
+		b = append(b, sep...)
+		b = append(b, name...)
+		b = append(b, `="`...)
+		b = append(b, value...)
+		b = append(b, '"')
 		sep = ", "
 	}
-	if c != nil {
+	if c != nil && c.Realm != "" {
 		param("realm", quotedText(c.Realm))
 	}
 	code := token(e.Code)
@@ -64,11 +64,13 @@ func (c *Challenge) Header(e *authresult.Error) string {
 	if code != "" {
 		param("error_description", descText(e.ClientMessage()))
 	}
-	param("scope", ScopeString(scopes))
+	if len(scopes) > 0 {
+		param("scope", ScopeString(scopes))
+	}
 	if c != nil {
 		param("resource_metadata", descText(c.ResourceMetadata))
 	}
-	return b.String()
+	return string(b)
 }
 
 // data returns the OAuth fields of the challenge for error.data, or nil.
@@ -97,6 +99,9 @@ func (c *Challenge) data(e *authresult.Error) *Data {
 // ScopeString joins scopes with spaces for a scope attribute (RFC 6749
 // §3.3), leaving out any that is not a valid scope-token.
 func ScopeString(scopes []string) string {
+	if len(scopes) == 1 && ValidScope(scopes[0]) {
+		return scopes[0]
+	}
 	var b strings.Builder
 	for _, s := range scopes {
 		if !ValidScope(s) {

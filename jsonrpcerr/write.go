@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/mcpauth/mcpauth/authresult"
@@ -53,22 +54,30 @@ func WriteCode(w http.ResponseWriter, status int, id json.RawMessage, code int, 
 	writeJSON(w, status, NewResponse(id, code, message))
 }
 
+// Shared values of constant headers; net/http only reads them.
+var (
+	headerJSON    = []string{"application/json"}
+	headerNoStore = []string{"no-store"}
+	headerNosniff = []string{"nosniff"}
+)
+
 func writeJSON(w http.ResponseWriter, status int, resp *Response) {
-	body, err := json.Marshal(resp)
-	if err != nil {
-		// Only an id that is not valid JSON can fail to marshal; answer
-		// with a null id rather than with nothing.
-		resp.ID = null
-		body, _ = json.Marshal(resp)
-	}
+	bp := bufPool.Get().(*[]byte)
+	body := appendResponse((*bp)[:0], resp)
 	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Del("Content-Length")
+	h["Content-Type"] = headerJSON
+	h["Cache-Control"] = headerNoStore
+	h["X-Content-Type-Options"] = headerNosniff
+	delete(h, "Content-Length")
 	w.WriteHeader(status)
-	_, _ = w.Write(append(body, '\n'))
+	_, _ = w.Write(body)
+	if cap(body) <= 4<<10 {
+		*bp = body
+		bufPool.Put(bp)
+	}
 }
+
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
 
 // retryAfter formats d as delay-seconds, rounded up, at least one second.
 func retryAfter(d time.Duration) string {

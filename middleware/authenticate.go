@@ -198,6 +198,9 @@ func (a *Authenticator) logFailure(r *http.Request, e *authresult.Error, err err
 	case authresult.KindUnavailable:
 		level = slog.LevelWarn
 	}
+	if !a.cfg.log.Enabled(r.Context(), level) {
+		return // spare refused requests the cost of formatting
+	}
 	a.cfg.log.LogAttrs(r.Context(), level, "mcpauth: request refused",
 		slog.Int("status", e.Status()),
 		slog.String("reason", Reason(e)),
