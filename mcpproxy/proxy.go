@@ -10,7 +10,10 @@
 // specification forbids passing a client's token through to another
 // service. Options.UpstreamHeaders attaches the gateway's own credentials
 // instead. Responses stream as they arrive, so SSE works unbuffered;
-// hop-by-hop headers are removed both ways.
+// hop-by-hop headers are removed both ways, and so are request headers
+// whose names contain '_', which CGI-style servers would read as their
+// '-' twins. Responses reach the guard uncompressed, so that it can filter
+// them.
 package mcpproxy
 
 import (
@@ -21,6 +24,7 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"strings"
 
 	"github.com/mcpauth/mcpauth/authresult"
 	"github.com/mcpauth/mcpauth/jsonrpcerr"
@@ -69,6 +73,17 @@ func New(upstream *url.URL, opts *Options) (http.Handler, error) {
 			pr.Out.Host = ""
 			pr.Out.Header.Del("Authorization")
 			pr.Out.Header.Del("Proxy-Authorization")
+			// Servers that map headers CGI-style (Rack, WSGI, PHP) read
+			// Mcp_Session_Id as Mcp-Session-Id; names with '_' would reach
+			// them unchecked by the guard, so they are dropped, as nginx does.
+			for name := range pr.Out.Header {
+				if strings.IndexByte(name, '_') >= 0 {
+					delete(pr.Out.Header, name)
+				}
+			}
+			// The guard must read what it filters: ask for no encoding
+			// here and let the Transport negotiate and decompress.
+			pr.Out.Header.Del("Accept-Encoding")
 			pr.SetXForwarded()
 			if extra, ok := pr.In.Context().Value(extraKey{}).(http.Header); ok {
 				for k, v := range extra {

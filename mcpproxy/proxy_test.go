@@ -2,6 +2,7 @@ package mcpproxy
 
 import (
 	"bufio"
+	"compress/gzip"
 	"context"
 	"errors"
 	"io"
@@ -77,6 +78,51 @@ func TestHeadersAndPath(t *testing.T) {
 	assert.NotEmpty(t, got.Header.Get("X-Forwarded-For"))
 	assert.Empty(t, resp.Header.Get("X-Hop"))
 	assert.Equal(t, "s1", resp.Header.Get("Mcp-Session-Id"))
+}
+
+func TestUnderscoreHeadersDropped(t *testing.T) {
+	var got http.Header
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { got = r.Header.Clone() }))
+	defer up.Close()
+	gw := newProxy(t, up.URL, nil, alice)
+	req, _ := http.NewRequest(http.MethodPost, gw.URL, strings.NewReader(`{}`))
+	req.Header["Mcp_Session_Id"] = []string{"alices-session"}
+	req.Header["Mcp_protocol_version"] = []string{"2025-11-25"}
+	req.Header.Set("X-Fine", "kept")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	for name := range got {
+		assert.NotContains(t, name, "_", "header %q reached the upstream", name)
+	}
+	assert.Equal(t, "kept", got.Get("X-Fine"))
+}
+
+func TestResponsesArriveUncompressed(t *testing.T) {
+	var sawAE atomic.Value
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sawAE.Store(r.Header.Get("Accept-Encoding"))
+		if strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
+			w.Header().Set("Content-Encoding", "gzip")
+			gz := gzip.NewWriter(w)
+			_, _ = io.WriteString(gz, `{"jsonrpc":"2.0","id":1,"result":{}}`)
+			_ = gz.Close()
+			return
+		}
+		_, _ = io.WriteString(w, `{"jsonrpc":"2.0","id":1,"result":{}}`)
+	}))
+	defer up.Close()
+	u, _ := url.Parse(up.URL)
+	h, err := New(u, nil)
+	require.NoError(t, err)
+	r := httptest.NewRequest(http.MethodPost, "/mcp", strings.NewReader(`{}`))
+	r.Header.Set("Accept-Encoding", "gzip, br")
+	r = r.WithContext(authresult.NewContext(r.Context(), alice))
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	assert.Empty(t, w.Header().Get("Content-Encoding"), "what the guard sees is plain")
+	assert.JSONEq(t, `{"jsonrpc":"2.0","id":1,"result":{}}`, w.Body.String())
+	assert.Equal(t, "gzip", sawAE.Load(), "the transport negotiates compression itself")
 }
 
 func TestClientTokenNotForwardedWithoutHook(t *testing.T) {
