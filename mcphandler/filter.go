@@ -81,6 +81,10 @@ func filterOne(msg []byte, allowed func(string) bool) ([]byte, error) {
 			kept = append(kept, t)
 		}
 	}
+	if _, ok := r["cacheScope"]; ok {
+		// The list is now this principal's: no one else may be served it.
+		r["cacheScope"] = json.RawMessage(`"private"`)
+	}
 	var err error
 	if r["tools"], err = json.Marshal(kept); err != nil {
 		return nil, err
@@ -95,6 +99,7 @@ func filterOne(msg []byte, allowed func(string) bool) ([]byte, error) {
 // JSON-RPC messages in each event's data.
 type sseFilter struct {
 	buf     []byte
+	scanned int // bytes of buf known to hold no event end
 	allowed func(string) bool
 	dropped int // events dropped because they could not be filtered
 }
@@ -104,13 +109,16 @@ func (f *sseFilter) write(p []byte) []byte {
 	f.buf = append(f.buf, p...)
 	var out []byte
 	for {
-		end, next := eventEnd(f.buf)
+		end, next := eventEnd(f.buf, f.scanned)
 		if end < 0 {
+			// Rescan only the last bytes, which may start a line ending.
+			f.scanned = max(0, len(f.buf)-3)
 			return out
 		}
 		out = append(out, f.event(f.buf[:end])...)
 		out = append(out, f.buf[end:next]...)
 		f.buf = f.buf[next:]
+		f.scanned = 0
 	}
 }
 
@@ -124,10 +132,11 @@ func (f *sseFilter) flush() []byte {
 	return out
 }
 
-// eventEnd finds the blank line ending the first event: end is where the
-// event's lines end, next where the following event starts; -1 if none.
-func eventEnd(b []byte) (end, next int) {
-	for i := 0; i < len(b); i++ {
+// eventEnd finds the blank line ending the first event, looking from
+// from: end is where the event's lines end, next where the following event
+// starts; -1 if none.
+func eventEnd(b []byte, from int) (end, next int) {
+	for i := from; i < len(b); i++ {
 		if b[i] != '\n' && b[i] != '\r' {
 			continue
 		}

@@ -69,3 +69,35 @@ func TestSSEFilterUnterminatedTail(t *testing.T) {
 	assert.NotContains(t, out, `"rm"`, "a final event without a blank line is filtered too")
 	assert.True(t, strings.HasPrefix(out, "data: "))
 }
+
+// FuzzSSEFilterChunking checks that however a stream is cut into writes,
+// the filter produces the same output as for the whole stream, and never
+// lets a refused tool through.
+func FuzzSSEFilterChunking(f *testing.F) {
+	f.Add([]byte(sseList), uint8(1))
+	f.Add([]byte("data: {\"result\":{\"tools\":[{\"name\":\"rm\"}]}}\r\r\r\ndata: x\n\n"), uint8(3))
+	f.Add([]byte("event: a\r\n\r\ndata: {}\n\r\n"), uint8(2))
+	f.Fuzz(func(t *testing.T, stream []byte, step uint8) {
+		whole := &sseFilter{allowed: onlyEcho}
+		want := string(whole.write(stream)) + string(whole.flush())
+		n := int(step%16) + 1
+		f := &sseFilter{allowed: onlyEcho}
+		var got []byte
+		for i := 0; i < len(stream); i += n {
+			got = append(got, f.write(stream[i:min(i+n, len(stream))])...)
+		}
+		got = append(got, f.flush()...)
+		if string(got) != want {
+			t.Fatalf("chunks of %d: %q, whole: %q", n, got, want)
+		}
+		if strings.Contains(want, `"name":"rm"`) && !strings.Contains(string(stream), `"name":"rm"`) {
+			t.Fatalf("filter invented a tool")
+		}
+	})
+}
+
+func TestFilterMarksListPrivate(t *testing.T) {
+	out, err := filterTools([]byte(`{"jsonrpc":"2.0","id":1,"result":{"tools":[{"name":"echo"}],"cacheScope":"public"}}`), onlyEcho)
+	require.NoError(t, err)
+	assert.Contains(t, string(out), `"cacheScope":"private"`)
+}

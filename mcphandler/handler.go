@@ -103,13 +103,17 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.transport(w, r, http.StatusMethodNotAllowed, nil, jsonrpcerr.CodeInvalidRequest, "method not allowed")
 		return
 	}
+	if name, ok := variantHeader(r.Header); ok {
+		h.transport(w, r, http.StatusBadRequest, nil, jsonrpcerr.CodeInvalidRequest, "header "+name+" is not allowed")
+		return
+	}
 	if origin := r.Header.Values("Origin"); len(origin) > 0 && !h.originAllowed(origin, r.Host) {
 		h.transport(w, r, http.StatusForbidden, nil, jsonrpcerr.CodeInvalidRequest, "origin not allowed")
 		return
 	}
 	version := ""
 	if v := r.Header.Values(headerVersion); len(v) > 0 {
-		if len(v) > 1 || !slices.Contains(ProtocolVersions, v[0]) {
+		if len(v) > 1 || !slices.Contains(protocolVersions, v[0]) {
 			h.transport(w, r, http.StatusBadRequest, nil, CodeUnsupportedProtocolVersion, "unsupported MCP-Protocol-Version")
 			return
 		}
@@ -159,13 +163,21 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if modern {
 		// Session-less revisions ignore session ids; strip any, so an
 		// upstream that does not know the revision cannot be steered into
-		// someone's session.
-		r.Header.Del(headerSession)
+		// someone's session. The caller's request is left as it was.
+		if _, ok := r.Header[headerSession]; ok {
+			r2 := new(http.Request)
+			*r2 = *r
+			r2.Header = r.Header.Clone()
+			r2.Header.Del(headerSession)
+			r = r2
+		}
 	} else if onHeader, ok = h.bindSession(w, r, p, msgs); !ok {
 		return
 	}
 	var allowed func(string) bool
-	if h.cfg.policy != nil && slices.ContainsFunc(msgs, func(m message) bool { return m.method == "tools/list" }) {
+	if h.cfg.policy != nil && (r.Method == http.MethodGet || slices.ContainsFunc(msgs, func(m message) bool { return m.method == "tools/list" })) {
+		// GET streams are filtered too: a resumed stream (Last-Event-ID)
+		// can replay an earlier tools/list response.
 		allowed = func(name string) bool { return h.cfg.policy.toolAllowed(p, name) }
 	}
 
@@ -180,9 +192,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	gw := &guardWriter{ResponseWriter: w, onHeader: onHeader, allowed: allowed}
 	next.ServeHTTP(gw, r)
-	if gw.finish() {
-		h.cfg.log.LogAttrs(r.Context(), slog.LevelError, "mcpauth: dropped a tools/list response that could not be filtered")
-		if gw.mode == bufferJSON {
+	if dropped, unanswered := gw.finish(); dropped {
+		h.cfg.log.LogAttrs(r.Context(), slog.LevelError, "mcpauth: dropped a response that could not be filtered")
+		if unanswered {
 			h.refuse(w, r, firstID(msgs), authresult.Internal(errUnfilterable))
 		}
 	}
@@ -265,6 +277,26 @@ func (h *Handler) serverFor(r *http.Request, p *authresult.Principal) (next http
 		err = authresult.Internal(errors.New("mcphandler: factory returned no handler"))
 	}
 	return next, err
+}
+
+// guarded are the headers whose meaning the guard checks.
+var guarded = []string{headerSession, headerVersion, headerMethod, headerName, "Authorization", "Last-Event-Id", "Origin"}
+
+// variantHeader finds a header whose name, with '_' read as '-', is one of
+// the guarded headers without being it. Servers that map headers
+// CGI-style (Rack, WSGI, PHP) read such a twin as the header itself, so it
+// could carry, say, a session id past the checks.
+func variantHeader(h http.Header) (string, bool) {
+	for name := range h {
+		if strings.IndexByte(name, '_') < 0 {
+			continue
+		}
+		canon := http.CanonicalHeaderKey(strings.ReplaceAll(name, "_", "-"))
+		if slices.Contains(guarded, canon) {
+			return canon, true
+		}
+	}
+	return "", false
 }
 
 // originAllowed reports whether a browser at the Origin in values may call

@@ -558,3 +558,84 @@ func TestMisconfigurationLoggedOnce(t *testing.T) {
 	}
 	assert.Equal(t, 1, strings.Count(logs.String(), "without an authenticated principal"))
 }
+
+// TestUnderscoreTwinsRefused: servers that map headers CGI-style read
+// Mcp_Session_Id as Mcp-Session-Id, so a twin could carry another user's
+// session past the binding check.
+func TestUnderscoreTwinsRefused(t *testing.T) {
+	for _, name := range []string{"Mcp_Session_Id", "Mcp_session-id", "Mcp_Protocol_Version", "Mcp_Method", "Mcp_Name", "Last_Event_Id", "Authorization_"} {
+		up := &upstream{}
+		h := newGuard(t, up, nil)
+		r := httptest.NewRequest(http.MethodPost, "/mcp", strings.NewReader(callEcho))
+		r.Header[name] = []string{"alices-session"}
+		r = r.WithContext(authresult.NewContext(r.Context(), bob))
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		if name == "Authorization_" {
+			assert.Equal(t, 200, rec.Code, "not a twin of a guarded header")
+			continue
+		}
+		assert.Equal(t, 400, rec.Code, name)
+		assert.Zero(t, up.calls.Load(), name)
+	}
+}
+
+// encodingUpstream answers tools/list compressed, as an upstream may when
+// the client's Accept-Encoding reaches it.
+type encodingUpstream struct{ sse bool }
+
+func (e encodingUpstream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if e.sse {
+		w.Header().Set("Content-Type", "text/event-stream")
+	} else {
+		w.Header().Set("Content-Type", "application/json")
+	}
+	w.Header().Set("Content-Encoding", "gzip")
+	_, _ = io.WriteString(w, "\x1f\x8b compressed tools/list with admin_reset")
+}
+
+func TestEncodedListFailsClosed(t *testing.T) {
+	pol := &Policy{Tools: map[string][]string{"echo": nil, "admin_reset": {"admin"}}}
+	for _, sse := range []bool{false, true} {
+		h := newGuard(t, encodingUpstream{sse: sse}, &Options{Policy: pol})
+		rec := do(t, h, req{body: listBody, p: alice})
+		assert.Equal(t, 500, rec.Code, "sse=%v", sse)
+		assert.NotContains(t, rec.Body.String(), "admin_reset")
+		assert.Empty(t, rec.Header().Get("Content-Encoding"))
+	}
+}
+
+// replayUpstream answers a GET with a replayed tools/list response, as an
+// SDK with an event store does for Last-Event-ID.
+type replayUpstream struct{}
+
+func (replayUpstream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/event-stream")
+	_, _ = io.WriteString(w, "id: s_0\ndata: {\"jsonrpc\":\"2.0\",\"id\":2,\"result\":{\"tools\":[{\"name\":\"echo\"},{\"name\":\"admin_reset\"}]}}\n\n")
+}
+
+func TestResumedStreamFiltered(t *testing.T) {
+	store := NewMemoryStore(MemoryStoreOptions{})
+	require.NoError(t, store.Bind(context.Background(), "s", keyFor(alice, "/mcp")))
+	h := newGuard(t, replayUpstream{}, &Options{Store: store, Policy: &Policy{Tools: map[string][]string{"echo": nil, "admin_reset": {"admin"}}}})
+	rec := do(t, h, req{method: http.MethodGet, p: alice, headers: map[string]string{headerSession: "s", "Last-Event-Id": "s_0"}})
+	assert.Equal(t, 200, rec.Code)
+	assert.Contains(t, rec.Body.String(), `"echo"`)
+	assert.NotContains(t, rec.Body.String(), "admin_reset")
+}
+
+func TestCallerRequestUntouched(t *testing.T) {
+	h := newGuard(t, &upstream{}, nil)
+	r := httptest.NewRequest(http.MethodPost, "/mcp", strings.NewReader(callEcho))
+	r.Header.Set(headerVersion, "2026-07-28")
+	r.Header.Set(headerMethod, "tools/call")
+	r.Header.Set(headerName, "echo")
+	r.Header.Set(headerSession, "x")
+	r = r.WithContext(authresult.NewContext(r.Context(), alice))
+	h.ServeHTTP(httptest.NewRecorder(), r)
+	assert.Equal(t, "x", r.Header.Get(headerSession), "the guard strips its copy, not the caller's")
+	assert.Equal(t, protocolVersions, ProtocolVersions())
+	v := ProtocolVersions()
+	v[0] = "tampered"
+	assert.NotEqual(t, "tampered", ProtocolVersions()[0])
+}

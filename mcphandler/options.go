@@ -13,9 +13,13 @@ import (
 // DefaultMaxBodyBytes caps POST bodies when Options.MaxBodyBytes is zero.
 const DefaultMaxBodyBytes = 4 << 20
 
-// ProtocolVersions are the MCP revisions the guard knows, oldest first.
-// Revisions from 2026-07-28 on have no protocol sessions.
-var ProtocolVersions = []string{"2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25", "2026-07-28"}
+// protocolVersions are the MCP revisions the guard knows, oldest first.
+var protocolVersions = []string{"2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25", "2026-07-28"}
+
+// ProtocolVersions returns the MCP revisions the guard accepts in
+// MCP-Protocol-Version, oldest first. Revisions from 2026-07-28 on have no
+// protocol sessions.
+func ProtocolVersions() []string { return slices.Clone(protocolVersions) }
 
 // sessionless reports whether a revision has no protocol sessions.
 func sessionless(version string) bool { return version >= "2026-07-28" }

@@ -52,8 +52,8 @@ var ErrSessionTaken = errors.New("mcphandler: session id already bound to anothe
 // defaults.
 type MemoryStoreOptions struct {
 	// MaxEntries bounds the bindings held; default 100000. When full, an
-	// expired binding is dropped, else the least recently used of a small
-	// random sample.
+	// expired binding is dropped, else the least recently used of a random
+	// sample of 16 (an approximate LRU that needs no list per binding).
 	MaxEntries int
 	// IdleTTL is how long an unused binding lives; default 1 hour.
 	IdleTTL time.Duration

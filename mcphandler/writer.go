@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"mime"
 	"net/http"
+	"strings"
 )
 
 // guardWriter sits between the wrapped handler and the client when the
@@ -20,10 +21,13 @@ type guardWriter struct {
 
 	wroteHeader bool
 	discard     bool
-	status      int
-	mode        int // passthrough, bufferJSON or filterSSE
-	body        bytes.Buffer
-	sse         *sseFilter
+	// unfilterable is set when a response that must be filtered arrived
+	// encoded (compressed); it was discarded and the guard must answer.
+	unfilterable bool
+	status       int
+	mode         int // passthrough, bufferJSON or filterSSE
+	body         bytes.Buffer
+	sse          *sseFilter
 }
 
 const (
@@ -47,6 +51,14 @@ func (g *guardWriter) WriteHeader(status int) {
 		return
 	}
 	if g.allowed != nil && status/100 == 2 {
+		if ce := h.Get("Content-Encoding"); ce != "" && !strings.EqualFold(ce, "identity") {
+			// Encoded bytes cannot be filtered; fail closed. The
+			// guard's own answer must not inherit the encoding.
+			g.discard, g.unfilterable = true, true
+			h.Del("Content-Encoding")
+			h.Del("Content-Length")
+			return
+		}
 		mt, _, _ := mime.ParseMediaType(h.Get("Content-Type"))
 		switch mt {
 		case "application/json":
@@ -99,14 +111,17 @@ func (g *guardWriter) Flush() {
 func (g *guardWriter) Unwrap() http.ResponseWriter { return g.ResponseWriter }
 
 // finish completes a buffered or filtered body once the wrapped handler
-// has returned. It reports whether any part had to be dropped.
-func (g *guardWriter) finish() (dropped bool) {
+// has returned. It reports whether any part had to be dropped, and whether
+// nothing was sent, so that the guard must answer the request itself.
+func (g *guardWriter) finish() (dropped, unanswered bool) {
 	switch {
+	case g.unfilterable:
+		return true, true
 	case g.discard:
 	case g.mode == bufferJSON:
 		out, err := filterTools(g.body.Bytes(), g.allowed)
 		if err != nil {
-			return true
+			return true, true
 		}
 		g.ResponseWriter.WriteHeader(g.status)
 		_, _ = g.ResponseWriter.Write(out)
@@ -114,7 +129,7 @@ func (g *guardWriter) finish() (dropped bool) {
 		if out := g.sse.flush(); len(out) > 0 {
 			_, _ = g.ResponseWriter.Write(out)
 		}
-		return g.sse.dropped > 0
+		return g.sse.dropped > 0, false
 	}
-	return false
+	return false, false
 }
