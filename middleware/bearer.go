@@ -49,19 +49,15 @@ func extract(r *http.Request, maxToken int, maxBody int64) (credentials, *authre
 		c.header = true
 		return c, authresult.InvalidRequest("multiple Authorization headers", ErrMultipleAuthorization)
 	}
-	if r.URL != nil && r.URL.RawQuery != "" {
-		q, _ := url.ParseQuery(r.URL.RawQuery)
-		if q.Has("access_token") {
-			return c, authresult.InvalidRequest("access tokens must not be sent in the URL", ErrTokenInQuery)
-		}
+	if r.URL != nil && r.URL.RawQuery != "" && hasAccessToken(r.URL.RawQuery) {
+		return c, authresult.InvalidRequest("access tokens must not be sent in the URL", ErrTokenInQuery)
 	}
 	if r.Method == http.MethodPost && isForm(r.Header["Content-Type"]) {
 		body, complete, err := reqbody.Peek(r, maxBody)
 		if err != nil || !complete {
 			return c, authresult.InvalidRequest("form body too large", errors.Join(ErrFormTooLarge, err))
 		}
-		f, _ := url.ParseQuery(string(body))
-		if f.Has("access_token") {
+		if hasAccessToken(string(body)) {
 			return c, authresult.InvalidRequest("access tokens must not be sent in a form body", ErrTokenInForm)
 		}
 	}
@@ -70,6 +66,32 @@ func extract(r *http.Request, maxToken int, maxBody int64) (credentials, *authre
 
 // isForm reports whether any Content-Type value is a form. Several values
 // are checked, so a second header cannot hide the form from this check.
+// hasAccessToken reports whether a query string or form body has an
+// access_token parameter. It is stricter than url.ParseQuery, which skips
+// pairs with ';' or bad escapes: a parameter is split at '&' and ';', and
+// its name counts in both raw and unescaped form.
+func hasAccessToken(q string) bool {
+	if !strings.Contains(q, "access") && !strings.Contains(q, "%") {
+		return false
+	}
+	for q != "" {
+		var pair string
+		if i := strings.IndexAny(q, "&;"); i >= 0 {
+			pair, q = q[:i], q[i+1:]
+		} else {
+			pair, q = q, ""
+		}
+		name, _, _ := strings.Cut(pair, "=")
+		if name == "access_token" {
+			return true
+		}
+		if un, err := url.QueryUnescape(name); err == nil && un == "access_token" {
+			return true
+		}
+	}
+	return false
+}
+
 func isForm(contentTypes []string) bool {
 	for _, ct := range contentTypes {
 		if mt, _, err := mime.ParseMediaType(ct); err == nil && mt == "application/x-www-form-urlencoded" {

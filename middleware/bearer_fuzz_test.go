@@ -3,6 +3,7 @@ package middleware
 import (
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 )
@@ -40,6 +41,20 @@ func FuzzParseBearer(f *testing.F) {
 		r.Header.Add("Authorization", v)
 		if c, err := extract(r, 64, 64); err == nil || c.token != "" {
 			t.Fatalf("duplicate headers accepted: %q", v)
+		}
+	})
+}
+
+// FuzzHasAccessToken checks the query and form scan against
+// url.ParseQuery: whatever the standard parser finds, the scan finds too.
+func FuzzHasAccessToken(f *testing.F) {
+	for _, s := range []string{"access_token=x", "a=1;access_token=2", "access%5Ftoken=1", "x=%zz&access_token=1", "access_tokens=1", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, q string) {
+		v, _ := url.ParseQuery(q)
+		if v.Has("access_token") && !hasAccessToken(q) {
+			t.Fatalf("url.ParseQuery finds access_token in %q, the scan does not", q)
 		}
 	})
 }

@@ -256,6 +256,11 @@ func TestJWKSOneFetchAtATime(t *testing.T) {
 	ks.mu.Unlock()
 	c.Advance(2 * time.Minute)
 
+	// A refresh is in flight (held by the server); unknown-kid refetches
+	// from 20 requests join it instead of starting their own. Requests
+	// that arrive after it finished find the new key without fetching.
+	go func() { _ = v.sources[0].fetch(ctx) }()
+	require.Eventually(t, func() bool { return ks.hits.Load() == 2 }, 5*time.Second, time.Millisecond)
 	var wg sync.WaitGroup
 	errs := make([]error, 20)
 	for i := range errs {
@@ -263,9 +268,7 @@ func TestJWKSOneFetchAtATime(t *testing.T) {
 			_, errs[i] = v.VerifyToken(ctx, rs2Tok(t, "b"))
 		})
 	}
-	// Background refreshes and unknown-kid refetches share the fetch.
-	go func() { _ = v.sources[0].fetch(ctx) }()
-	require.Eventually(t, func() bool { return ks.hits.Load() == 2 }, 5*time.Second, time.Millisecond)
+	time.Sleep(20 * time.Millisecond) // let most of them reach the in-flight fetch
 	close(block)
 	wg.Wait()
 	for _, err := range errs {
