@@ -6,7 +6,7 @@
 #   bench/run.sh            # COUNT=8 BENCHTIME=500ms by default
 #   COUNT=10 bench/run.sh
 #
-# It runs for about 15 minutes on 2 cores. Nothing else should run meanwhile.
+# It runs for about 20 minutes on 2 cores. Nothing else should run meanwhile.
 set -euo pipefail
 cd "$(dirname "$0")"
 COUNT=${COUNT:-8}
@@ -20,8 +20,12 @@ go test -count=1 ./...
 echo "== benchmarks (count $COUNT, benchtime $BENCHTIME)"
 go test -run '^$' -bench . -benchtime "$BENCHTIME" -count "$COUNT" . | tee "$out/bench.txt"
 
+echo "== mcpauth's own paths (root module)"
+(cd .. && go test -run '^$' -bench 'Baseline|Authenticate|ExtractID1K|RequestID1K|Direct|Guard|Cold|Warm|Garbage|BadSignature' \
+  -benchtime "$BENCHTIME" -count "$COUNT" ./middleware ./jsonrpcerr ./mcphandler ./middleware/jwtverify) | tee "$out/own.txt"
+
 echo "== end-to-end load"
-go run ./cmd/load -rounds 5 -requests 2000 | tee "$out/load.md"
+go run ./cmd/load -rounds 10 -requests 2000 | tee "$out/load.md"
 
 cpu=$(grep -m1 '^cpu:' "$out/bench.txt" | cut -d' ' -f2- || true)
 {
@@ -30,6 +34,10 @@ cpu=$(grep -m1 '^cpu:' "$out/bench.txt" | cut -d' ' -f2- || true)
   echo "Run of $(date -u +%Y-%m-%d) on ${cpu:-unknown CPU}, $(nproc) cores, $(go version | cut -d' ' -f3-4),"
   echo "\`COUNT=$COUNT BENCHTIME=$BENCHTIME\`. Every implementation is configured for the same checks"
   echo "(algorithm pinned, iss, aud, exp) and \`TestBehaviour\` proves they accept and refuse the same tokens."
+  echo
+  echo "### mcpauth's own paths"
+  echo
+  go run ./cmd/report -own "$out/own.txt"
   echo
   echo "### Per request, through each middleware"
   echo

@@ -22,8 +22,15 @@ type key struct{ alg, cas, impl string }
 type sample struct{ ns, allocs []float64 }
 
 func main() {
+	if len(os.Args) == 3 && os.Args[1] == "-own" {
+		if err := own(os.Args[2]); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		return
+	}
 	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: report bench.txt")
+		fmt.Fprintln(os.Stderr, "usage: report bench.txt | report -own own.txt")
 		os.Exit(2)
 	}
 	f, err := os.Open(os.Args[1])
@@ -172,4 +179,61 @@ func dur(ns float64) string {
 		return fmt.Sprintf("%.1f µs", ns/1e3)
 	}
 	return fmt.Sprintf("%.0f ns", ns)
+}
+
+// stat is the medians of one benchmark.
+type stat struct{ ns, bytes, allocs float64 }
+
+// own prints mcpauth's own benchmarks (the root module's) as a table, with
+// the overheads that the targets are stated in.
+func own(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	raw := map[string]*[3][]float64{}
+	var names []string
+	r := benchfmt.NewReader(f, path)
+	for r.Scan() {
+		res, ok := r.Result().(*benchfmt.Result)
+		if !ok {
+			continue
+		}
+		name := trimProcs(res.Name.String())
+		if raw[name] == nil {
+			raw[name] = &[3][]float64{}
+			names = append(names, name)
+		}
+		for i, unit := range []string{"sec/op", "B/op", "allocs/op"} {
+			if v, ok := res.Value(unit); ok {
+				if i == 0 {
+					v *= 1e9
+				}
+				raw[name][i] = append(raw[name][i], v)
+			}
+		}
+	}
+	if err := r.Err(); err != nil {
+		return err
+	}
+	st := map[string]stat{}
+	fmt.Println("| benchmark | time/op | B/op | allocs/op |\n| --- | --- | --- | --- |")
+	for _, n := range names {
+		v := raw[n]
+		s := stat{median(v[0]), median(v[1]), median(v[2])}
+		st[n] = s
+		fmt.Printf("| `%s` | %s | %.0f | %.0f |\n", n, dur(s.ns), s.bytes, s.allocs)
+	}
+	fmt.Println()
+	delta := func(what, a, b string) {
+		x, okx := st[a]
+		y, oky := st[b]
+		if okx && oky {
+			fmt.Printf("- %s: **%+.0f ns, %+.0f allocations** (`%s` − `%s`)\n", what, x.ns-y.ns, x.allocs-y.allocs, a, b)
+		}
+	}
+	delta("Authenticate overhead on success", "Authenticate", "Baseline")
+	delta("guard overhead on a 1 KiB tools/call", "Guard", "Direct")
+	return nil
 }
