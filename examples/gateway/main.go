@@ -23,10 +23,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"os/signal"
 	"strings"
-	"syscall"
-	"time"
 
 	"github.com/mcpauth/mcpauth/authresult"
 	"github.com/mcpauth/mcpauth/examples/internal/demo"
@@ -73,33 +70,10 @@ func run(cfg *demo.Config, upstream, upstreamToken, policy string) error {
 		return err
 	}
 
-	fmt.Printf("mcpauth example gateway\n\n")
-	fmt.Printf("  MCP endpoint:       %s/mcp\n", base)
-	fmt.Printf("  upstream:           %s\n", up.Redacted())
-	fmt.Printf("  resource metadata:  %s\n", stack.Auth.ResourceMetadataURL())
-	if stack.Key != nil {
-		toks, err := stack.DemoTokens()
-		if err != nil {
-			return err
-		}
-		fmt.Printf("  reader token:       %s\n", toks.Reader)
-		fmt.Printf("  admin token:        %s\n", toks.Admin)
-		demo.PrintTry(base+"/mcp", toks)
-	}
-
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	go func() {
-		<-ctx.Done()
-		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(shutdown)
-	}()
-	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+	if err := stack.Announce("mcpauth example gateway", base, "upstream:           "+up.Redacted()); err != nil {
 		return err
 	}
-	return nil
+	return demo.Serve(ln, h)
 }
 
 // newHandler assembles the gateway: metadata in the open; /mcp behind
@@ -121,11 +95,8 @@ func newHandler(stack *demo.Stack, upstream *url.URL, upstreamToken string, pol 
 		return nil, err
 	}
 	mux := http.NewServeMux()
-	if err := stack.Auth.MountMetadata(mux); err != nil {
+	if err := stack.Mount(mux); err != nil {
 		return nil, err
-	}
-	if stack.Key != nil {
-		mux.Handle(demo.JWKSPath, stack.Key.JWKS())
 	}
 	mux.Handle("/mcp", stack.Auth.Handler(guard))
 	return mux, nil

@@ -15,17 +15,12 @@
 package main
 
 import (
-	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
-	"os/signal"
-	"syscall"
-	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
@@ -59,35 +54,10 @@ func run(cfg *demo.Config) error {
 		return err
 	}
 
-	fmt.Printf("mcpauth example MCP server\n\n")
-	fmt.Printf("  MCP endpoint:       %s/mcp\n", base)
-	fmt.Printf("  resource metadata:  %s\n", stack.Auth.ResourceMetadataURL())
-	fmt.Printf("  issuer:             %s\n", stack.Issuer)
-	fmt.Printf("  audience:           %s\n", stack.Audience)
-	if stack.Key != nil {
-		toks, err := stack.DemoTokens()
-		if err != nil {
-			return err
-		}
-		fmt.Printf("  JWKS:               %s%s\n", base, demo.JWKSPath)
-		fmt.Printf("  reader token:       %s\n", toks.Reader)
-		fmt.Printf("  admin token:        %s\n", toks.Admin)
-		demo.PrintTry(base+"/mcp", toks)
-	}
-
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	go func() {
-		<-ctx.Done()
-		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(shutdown)
-	}()
-	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+	if err := stack.Announce("mcpauth example MCP server", base); err != nil {
 		return err
 	}
-	return nil
+	return demo.Serve(ln, h)
 }
 
 // newHandler assembles the server: metadata and JWKS in the open, the MCP
@@ -106,11 +76,8 @@ func newHandler(stack *demo.Stack, stateless bool) (http.Handler, error) {
 		return nil, err
 	}
 	mux := http.NewServeMux()
-	if err := stack.Auth.MountMetadata(mux); err != nil {
+	if err := stack.Mount(mux); err != nil {
 		return nil, err
-	}
-	if stack.Key != nil {
-		mux.Handle(demo.JWKSPath, stack.Key.JWKS())
 	}
 	mux.Handle("/mcp", stack.Auth.Handler(guard))
 	return mux, nil

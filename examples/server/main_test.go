@@ -89,7 +89,9 @@ func TestStatelessMode(t *testing.T) {
 func TestIdentityProviderMode(t *testing.T) {
 	idpKey, err := demo.NewKey()
 	require.NoError(t, err)
-	idp := httptest.NewServer(idpKey.JWKS())
+	jwks, err := idpKey.JWKS()
+	require.NoError(t, err)
+	idp := httptest.NewServer(jwks)
 	t.Cleanup(idp.Close)
 	const aud = "https://mcp.example.com/mcp"
 	ts, stack := serve(t, &demo.Config{JWKSURL: idp.URL, Issuer: idp.URL, Audience: aud})

@@ -17,7 +17,7 @@ import (
 func Object(b []byte, member func(key, value []byte)) bool {
 	s := scanner{b: b}
 	s.space()
-	if s.peek() != '{' || !s.object(0, member) {
+	if s.peek() != '{' || !s.object(0, member, nil, nil) {
 		return false
 	}
 	s.space()
@@ -31,7 +31,7 @@ func Object(b []byte, member func(key, value []byte)) bool {
 func Walk(b []byte, member func(key, value []byte), descend func(key []byte) bool, inner func(key, value []byte)) bool {
 	s := scanner{b: b}
 	s.space()
-	if s.peek() != '{' || !s.walk(member, descend, inner) {
+	if s.peek() != '{' || !s.object(0, member, descend, inner) {
 		return false
 	}
 	s.space()
@@ -132,7 +132,7 @@ func (s *scanner) value(depth int) bool {
 	case c == '"':
 		return s.string()
 	case c == '{':
-		return s.object(depth, nil)
+		return s.object(depth, nil, nil, nil)
 	case c == '[':
 		return s.array(depth, nil)
 	case c == 't':
@@ -148,49 +148,10 @@ func (s *scanner) value(depth int) bool {
 }
 
 // object scans an object at s.i, calling member, if not nil, with the raw
-// key and value of each member.
-func (s *scanner) object(depth int, member func(key, value []byte)) bool {
-	s.i++ // '{'
-	s.space()
-	if s.peek() == '}' {
-		s.i++
-		return true
-	}
-	for {
-		s.space()
-		k := s.i
-		if !s.string() {
-			return false
-		}
-		key := s.b[k:s.i]
-		s.space()
-		if s.peek() != ':' {
-			return false
-		}
-		s.i++
-		s.space()
-		v := s.i
-		if !s.value(depth + 1) {
-			return false
-		}
-		if member != nil {
-			member(key, s.b[v:s.i])
-		}
-		s.space()
-		switch s.peek() {
-		case ',':
-			s.i++
-		case '}':
-			s.i++
-			return true
-		default:
-			return false
-		}
-	}
-}
-
-// walk is object at the top level, descending into chosen members.
-func (s *scanner) walk(member func(key, value []byte), descend func(key []byte) bool, inner func(key, value []byte)) bool {
+// key and value of each member. When descend is not nil and reports true
+// for a member whose value is an object, that object's own members go to
+// inner as they are scanned (Walk); nested objects are not descended.
+func (s *scanner) object(depth int, member func(key, value []byte), descend func(key []byte) bool, inner func(key, value []byte)) bool {
 	s.i++ // '{'
 	s.space()
 	if s.peek() == '}' {
@@ -212,15 +173,17 @@ func (s *scanner) walk(member func(key, value []byte), descend func(key []byte) 
 		s.space()
 		v := s.i
 		var ok bool
-		if s.peek() == '{' && descend(key) {
-			ok = s.object(1, inner)
+		if descend != nil && s.peek() == '{' && descend(key) {
+			ok = s.object(depth+1, inner, nil, nil)
 		} else {
-			ok = s.value(1)
+			ok = s.value(depth + 1)
 		}
 		if !ok {
 			return false
 		}
-		member(key, s.b[v:s.i])
+		if member != nil {
+			member(key, s.b[v:s.i])
+		}
 		s.space()
 		switch s.peek() {
 		case ',':

@@ -4,6 +4,7 @@
 package demo
 
 import (
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -12,9 +13,12 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -143,13 +147,13 @@ func (k *Key) Mint(issuer, audience, subject string, scopes []string, ttl time.D
 	return t.SignedString(k.priv)
 }
 
-// JWKS serves the public key as a JWK Set, for other services that want
-// to verify the demo tokens.
-func (k *Key) JWKS() http.Handler {
+// JWKS returns a handler serving the public key as a JWK Set, for other
+// services that want to verify the demo tokens.
+func (k *Key) JWKS() (http.Handler, error) {
 	b64 := base64.RawURLEncoding
 	pub, err := k.priv.PublicKey.ECDH()
 	if err != nil {
-		panic(err) // a P-256 key always converts
+		return nil, err
 	}
 	pt := pub.Bytes() // 0x04 || X || Y
 	doc, _ := json.Marshal(map[string]any{"keys": []map[string]string{{
@@ -161,7 +165,24 @@ func (k *Key) JWKS() http.Handler {
 		w.Header().Set("Cache-Control", "public, max-age=300")
 		w.Header().Set("Access-Control-Allow-Origin", "*")
 		_, _ = w.Write(doc)
-	})
+	}), nil
+}
+
+// Mount registers the stack's public routes on mux: the protected
+// resource metadata and, with a demo key, its JWKS.
+func (s *Stack) Mount(mux *http.ServeMux) error {
+	if err := s.Auth.MountMetadata(mux); err != nil {
+		return err
+	}
+	if s.Key == nil {
+		return nil
+	}
+	jwks, err := s.Key.JWKS()
+	if err != nil {
+		return err
+	}
+	mux.Handle(JWKSPath, jwks)
+	return nil
 }
 
 // Tokens are the ready tokens an example prints.
@@ -181,6 +202,50 @@ func (s *Stack) DemoTokens() (Tokens, error) {
 		return Tokens{}, err
 	}
 	return Tokens{Reader: r, Admin: a}, nil
+}
+
+// Announce prints what an example serves: its title, endpoint, the
+// identity settings, extra lines, and with a demo key the ready tokens and
+// the commands to try them.
+func (s *Stack) Announce(title, base string, extra ...string) error {
+	fmt.Printf("%s\n\n", title)
+	fmt.Printf("  MCP endpoint:       %s/mcp\n", base)
+	for _, e := range extra {
+		fmt.Printf("  %s\n", e)
+	}
+	fmt.Printf("  resource metadata:  %s\n", s.Auth.ResourceMetadataURL())
+	fmt.Printf("  issuer:             %s\n", s.Issuer)
+	fmt.Printf("  audience:           %s\n", s.Audience)
+	if s.Key == nil {
+		return nil
+	}
+	toks, err := s.DemoTokens()
+	if err != nil {
+		return err
+	}
+	fmt.Printf("  JWKS:               %s%s\n", base, JWKSPath)
+	fmt.Printf("  reader token:       %s\n", toks.Reader)
+	fmt.Printf("  admin token:        %s\n", toks.Admin)
+	PrintTry(base+"/mcp", toks)
+	return nil
+}
+
+// Serve serves h on ln until SIGINT or SIGTERM, then shuts down
+// gracefully within five seconds.
+func Serve(ln net.Listener, h http.Handler) error {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go func() {
+		<-ctx.Done()
+		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(shutdown)
+	}()
+	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
 }
 
 // PrintTry prints the copy-paste commands to try an example at endpoint.
