@@ -51,7 +51,9 @@ func newRouter(baseURL string, tokens map[string]*authresult.Principal) (http.Ha
 		return nil, authresult.InvalidToken("unknown token", nil)
 	})
 	auth, err := middleware.New(verify, &middleware.Options{
-		Resource:             baseURL + "/mcp",
+		Resource: baseURL + "/mcp",
+		// With static tokens there is no authorization server to point to;
+		// a real deployment names its identity provider here.
 		AuthorizationServers: []string{baseURL},
 		Scopes:               []string{"mcp:read", "mcp:admin"},
 	})

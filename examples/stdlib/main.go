@@ -55,7 +55,9 @@ func newServer(baseURL, token string) (http.Handler, error) {
 		return &authresult.Principal{Subject: "demo-user", Scopes: []string{"mcp:read"}}, nil
 	})
 	auth, err := middleware.New(verify, &middleware.Options{
-		Resource:             baseURL + "/mcp",
+		Resource: baseURL + "/mcp",
+		// With static tokens there is no authorization server to point to;
+		// a real deployment names its identity provider here.
 		AuthorizationServers: []string{baseURL},
 		Scopes:               []string{"mcp:read"},
 	})
