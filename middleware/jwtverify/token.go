@@ -7,6 +7,8 @@ import (
 	"strings"
 	"unicode/utf8"
 	"unsafe"
+
+	"github.com/mcpauth/mcpauth/internal/jsonscan"
 )
 
 // maxHeaderSize caps the decoded protected header. Real headers are well
@@ -24,21 +26,23 @@ var b64 = base64.RawURLEncoding.Strict()
 // ErrMalformed or ErrHeader, so that no error is built per request for
 // them.
 var (
-	errEmpty       = fmt.Errorf("%w: empty token", ErrMalformed)
-	errSegments    = fmt.Errorf("%w: token does not have three segments", ErrMalformed)
-	errAlphabet    = fmt.Errorf("%w: token has a byte outside the base64url alphabet", ErrMalformed)
-	errSegmentLen  = fmt.Errorf("%w: segment length is not valid base64url", ErrMalformed)
-	errSigSize     = fmt.Errorf("%w: signature too large", ErrMalformed)
-	errHeaderSize  = fmt.Errorf("%w: header too large", ErrMalformed)
-	errHeaderJSON  = fmt.Errorf("%w: header is not a JSON object", ErrMalformed)
-	errHeaderUTF8  = fmt.Errorf("%w: header is not valid UTF-8", ErrMalformed)
-	errNoAlg       = fmt.Errorf(`%w: header has no "alg"`, ErrMalformed)
-	errPayloadUTF8 = fmt.Errorf("%w: payload is not valid UTF-8", ErrMalformed)
-	errPayloadJSON = fmt.Errorf("%w: payload is not a JSON object", ErrMalformed)
-	errCrit        = fmt.Errorf(`%w: "crit" present; no extension is understood`, ErrHeader)
-	errKeyURL      = fmt.Errorf(`%w: the token names its own key ("jku", "x5u" or "jwk")`, ErrHeader)
-	errKIDInvalid  = fmt.Errorf(`%w: "kid" too long or has control characters`, ErrHeader)
-	errTyp         = fmt.Errorf(`%w: "typ" is not "at+jwt"`, ErrHeader)
+	errEmpty            = fmt.Errorf("%w: empty token", ErrMalformed)
+	errSegments         = fmt.Errorf("%w: token does not have three segments", ErrMalformed)
+	errAlphabet         = fmt.Errorf("%w: token has a byte outside the base64url alphabet", ErrMalformed)
+	errSegmentLen       = fmt.Errorf("%w: segment length is not valid base64url", ErrMalformed)
+	errSigSize          = fmt.Errorf("%w: signature too large", ErrMalformed)
+	errHeaderSize       = fmt.Errorf("%w: header too large", ErrMalformed)
+	errHeaderJSON       = fmt.Errorf("%w: header is not a JSON object", ErrMalformed)
+	errHeaderUTF8       = fmt.Errorf("%w: header is not valid UTF-8", ErrMalformed)
+	errNoAlg            = fmt.Errorf(`%w: header has no "alg"`, ErrMalformed)
+	errPayloadUTF8      = fmt.Errorf("%w: payload is not valid UTF-8", ErrMalformed)
+	errPayloadJSON      = fmt.Errorf("%w: payload is not a JSON object", ErrMalformed)
+	errPayloadDuplicate = fmt.Errorf("%w: payload names a claim twice", ErrMalformed)
+	errHeaderDuplicate  = fmt.Errorf("%w: header names a parameter twice or in two letter cases", ErrMalformed)
+	errCrit             = fmt.Errorf(`%w: "crit" present; no extension is understood`, ErrHeader)
+	errKeyURL           = fmt.Errorf(`%w: the token names its own key ("jku", "x5u" or "jwk")`, ErrHeader)
+	errKIDInvalid       = fmt.Errorf(`%w: "kid" too long or has control characters`, ErrHeader)
+	errTyp              = fmt.Errorf(`%w: "typ" is not "at+jwt"`, ErrHeader)
 )
 
 // b64alphabet marks the bytes of the base64url alphabet.
@@ -100,9 +104,8 @@ func split(token string) (segments, error) {
 // header holds the protected header parameters the verifier reads.
 //
 // encoding/json matches field names case-insensitively, so {"ALG":...}
-// fills Alg. That cannot admit a forged token: whatever alg is read must
-// be on the allow-list and the signature must verify under a key that fits
-// it. It can only refuse more (a "Crit" is treated as "crit").
+// fills Alg; a header that names a parameter twice, in any letter case, is
+// refused before decoding, so what is read is never ambiguous.
 type header struct {
 	Alg  string          `json:"alg"`
 	Kid  string          `json:"kid"`
@@ -131,6 +134,9 @@ func decodeHeader(seg string, buf []byte) (*header, error) {
 	}
 	if !utf8.Valid(raw) {
 		return nil, errHeaderUTF8
+	}
+	if duplicateKeys(raw, true) {
+		return nil, errHeaderDuplicate
 	}
 	h := new(header)
 	if err := json.Unmarshal(raw, h); err != nil {
@@ -182,11 +188,42 @@ func decodePayload(seg string, buf []byte) (map[string]any, error) {
 	if !utf8.Valid(raw) {
 		return nil, errPayloadUTF8
 	}
+	if duplicateKeys(raw, false) {
+		return nil, errPayloadDuplicate
+	}
 	var m map[string]any
 	if err := json.Unmarshal(raw, &m); err != nil || m == nil {
 		return nil, errPayloadJSON
 	}
 	return m, nil
+}
+
+// duplicateKeys reports whether the JSON object raw names a member twice
+// (after unescaping; with fold, also in another letter case, as
+// encoding/json's struct decoding would match). Such documents mean
+// different things to different parsers, so they are refused. An invalid
+// document reports false and is left to the decoder.
+func duplicateKeys(raw []byte, fold bool) bool {
+	var small [16]string
+	keys := small[:0]
+	dup := false
+	jsonscan.Object(raw, func(key, _ []byte) {
+		if dup {
+			return
+		}
+		k, ok := jsonscan.Unquote(key)
+		if !ok {
+			return
+		}
+		for _, seen := range keys {
+			if seen == k || fold && strings.EqualFold(seen, k) {
+				dup = true
+				return
+			}
+		}
+		keys = append(keys, k)
+	})
+	return dup
 }
 
 // bytesOf returns the bytes of s without copying. The result must only be

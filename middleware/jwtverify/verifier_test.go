@@ -194,6 +194,10 @@ func TestVerifyAttacks(t *testing.T) {
 		{"payload with trailing data", hsRaw(t, goodHeader, goodPayload+"{}", hmacSecret), ErrMalformed, descMalformed},
 		{"payload invalid UTF-8", hsRaw(t, goodHeader, strings.Replace(goodPayload, "alice", "al\xffce", 1), hmacSecret), ErrMalformed, descMalformed},
 		{"payload not JSON", hsRaw(t, goodHeader, `{"sub":`, hmacSecret), ErrMalformed, descMalformed},
+		{"duplicate claim", hsRaw(t, goodHeader, strings.Replace(goodPayload, "{", `{"sub":"admin",`, 1), hmacSecret), ErrMalformed, descMalformed},
+		{"duplicate claim escaped", hsRaw(t, goodHeader, strings.Replace(goodPayload, "{", `{"s\u0075b":"admin",`, 1), hmacSecret), ErrMalformed, descMalformed},
+		{"duplicate alg", hsRaw(t, `{"alg":"HS256","alg":"HS256","typ":"JWT"}`, goodPayload, hmacSecret), ErrMalformed, descMalformed},
+		{"alg in two cases", hsRaw(t, `{"alg":"HS256","ALG":"RS256"}`, goodPayload, hmacSecret), ErrMalformed, descMalformed},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
