@@ -107,12 +107,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.transport(w, r, http.StatusBadRequest, nil, jsonrpcerr.CodeInvalidRequest, "header "+name+" is not allowed")
 		return
 	}
-	if origin := r.Header.Values("Origin"); len(origin) > 0 && !h.originAllowed(origin, r.Host) {
+	if origin := r.Header["Origin"]; len(origin) > 0 && !h.originAllowed(origin, r.Host) {
 		h.transport(w, r, http.StatusForbidden, nil, jsonrpcerr.CodeInvalidRequest, "origin not allowed")
 		return
 	}
 	version := ""
-	if v := r.Header.Values(headerVersion); len(v) > 0 {
+	if v := r.Header[headerVersion]; len(v) > 0 {
 		if len(v) > 1 || !slices.Contains(protocolVersions, v[0]) {
 			h.transport(w, r, http.StatusBadRequest, nil, CodeUnsupportedProtocolVersion, "unsupported MCP-Protocol-Version")
 			return
@@ -204,7 +204,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // returns false when it has answered the request, and otherwise the hook,
 // if any, that must see the response's status and headers.
 func (h *Handler) bindSession(w http.ResponseWriter, r *http.Request, p *authresult.Principal, msgs []message) (func(int, http.Header) bool, bool) {
-	ids := r.Header.Values(headerSession)
+	ids := r.Header[headerSession] // canonical keys: no re-canonicalising
 	route := h.cfg.route
 	if route == "" {
 		route = r.URL.Path

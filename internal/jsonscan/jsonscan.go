@@ -270,35 +270,37 @@ func (s *scanner) string() bool {
 	return false
 }
 
-// plain marks the bytes a string may hold without a closer look.
-var plain = func() (t [256]bool) {
-	for c := 0x20; c < 256; c++ {
-		t[c] = c != '"' && c != '\\'
-	}
-	return t
-}()
-
 // skipPlain returns the index of the first byte at or after i that is not
-// plain, eight bytes at a time where it can.
+// plain: a quote or backslash (found with the assembly of bytes.IndexByte)
+// or a control character (found eight bytes at a time).
 func skipPlain(b []byte, i int) int {
-	for ; i+16 <= len(b); i += 16 {
-		if special(binary.LittleEndian.Uint64(b[i:]))|special(binary.LittleEndian.Uint64(b[i+8:])) != 0 {
+	rest := b[i:]
+	n := bytes.IndexByte(rest, '"')
+	if n < 0 {
+		n = len(rest)
+	}
+	if bs := bytes.IndexByte(rest[:n], '\\'); bs >= 0 {
+		n = bs
+	}
+	j := 0
+	for ; j+32 <= n; j += 32 {
+		w := rest[j : j+32]
+		if control(binary.LittleEndian.Uint64(w))|control(binary.LittleEndian.Uint64(w[8:]))|
+			control(binary.LittleEndian.Uint64(w[16:]))|control(binary.LittleEndian.Uint64(w[24:])) != 0 {
 			break
 		}
 	}
-	for i < len(b) && plain[b[i]] {
-		i++
+	for j < n && rest[j] >= 0x20 {
+		j++
 	}
-	return i
+	return i + j
 }
 
-// special is non-zero if some byte of x is below 0x20, '"' or '\\'. It may
-// also be non-zero for bytes just above such a byte; callers then look
-// closer byte by byte.
-func special(x uint64) uint64 {
+// control is non-zero if some byte of x is below 0x20 (and may be for the
+// bytes after one); callers then look byte by byte.
+func control(x uint64) uint64 {
 	const lo, hi = 0x0101010101010101, 0x8080808080808080
-	q, bs := x^(lo*'"'), x^(lo*'\\')
-	return ((x - lo*0x20) | (q - lo) | (bs - lo)) & ^x & hi
+	return (x - lo*0x20) & ^x & hi
 }
 
 func isHex(c byte) bool {
