@@ -1,6 +1,7 @@
 package jwtverify
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -204,19 +205,23 @@ func decodePayload(seg string, buf []byte) (map[string]any, error) {
 // different things to different parsers, so they are refused. An invalid
 // document reports false and is left to the decoder.
 func duplicateKeys(raw []byte, fold bool) bool {
-	var small [16]string
+	var small [16][]byte
 	keys := small[:0]
 	dup := false
 	jsonscan.Object(raw, func(key, _ []byte) {
 		if dup {
 			return
 		}
-		k, ok := jsonscan.Unquote(key)
-		if !ok {
-			return
+		k := key[1 : len(key)-1] // raw, quotes stripped
+		if bytes.IndexByte(k, '\\') >= 0 {
+			s, ok := jsonscan.Unquote(key) // rare: allocate only for escaped keys
+			if !ok {
+				return
+			}
+			k = []byte(s)
 		}
 		for _, seen := range keys {
-			if seen == k || fold && strings.EqualFold(seen, k) {
+			if bytes.Equal(seen, k) || fold && bytes.EqualFold(seen, k) {
 				dup = true
 				return
 			}
