@@ -51,6 +51,7 @@ type Handler struct {
 	cfg      *config
 	factory  Factory
 	warnOnce sync.Once
+	keys     keyCache
 }
 
 var errNilNext = errors.New("mcphandler: nil handler or factory")
@@ -209,7 +210,7 @@ func (h *Handler) bindSession(w http.ResponseWriter, r *http.Request, p *authres
 	if route == "" {
 		route = r.URL.Path
 	}
-	key := keyFor(p, route)
+	key := h.keys.get(p, route)
 	ctx := r.Context()
 	switch {
 	case len(ids) > 1:

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mcpauth/mcpauth/authresult"
@@ -28,6 +29,33 @@ func keyFor(p *authresult.Principal, route string) Key {
 		b = append(b, s...)
 	}
 	return sha256.Sum256(b)
+}
+
+// keyCache remembers binding keys, which are pure functions of issuer,
+// subject and route, so that a principal's requests hash once rather than
+// once each. It holds at most maxCachedKeys entries and is emptied when
+// full.
+type keyCache struct {
+	m sync.Map // identity -> Key
+	n atomic.Int64
+}
+
+type identity struct{ iss, sub, route string }
+
+const maxCachedKeys = 4096
+
+func (c *keyCache) get(p *authresult.Principal, route string) Key {
+	id := identity{p.Issuer, p.Subject, route}
+	if k, ok := c.m.Load(id); ok {
+		return k.(Key)
+	}
+	k := keyFor(p, route)
+	if c.n.Add(1) > maxCachedKeys {
+		c.m.Clear()
+		c.n.Store(1)
+	}
+	c.m.Store(id, k)
+	return k
 }
 
 // Store records which principal each session belongs to. Implementations

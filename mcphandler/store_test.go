@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mcpauth/mcpauth/authresult"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -126,4 +127,20 @@ func TestMemoryPerBinding(t *testing.T) {
 	t.Logf("memory per binding: %.0f B, id included", per)
 	assert.Less(t, per, 256.0)
 	runtime.KeepAlive(s)
+}
+
+func TestKeyCache(t *testing.T) {
+	var c keyCache
+	for range 2 {
+		assert.Equal(t, keyFor(alice, "/mcp"), c.get(alice, "/mcp"))
+		assert.Equal(t, keyFor(bob, "/mcp"), c.get(bob, "/mcp"))
+		assert.Equal(t, keyFor(alice, "/x"), c.get(alice, "/x"))
+	}
+	assert.Equal(t, c.get(alice, "/mcp"), c.get(aliceAgain, "/mcp"), "same identity, same key")
+	assert.NotEqual(t, c.get(alice, "/mcp"), c.get(mallory, "/mcp"), "same subject, other issuer")
+	for i := range maxCachedKeys + 10 {
+		p := &authresult.Principal{Subject: fmt.Sprint("u", i), Issuer: "https://idp"}
+		require.Equal(t, keyFor(p, "/mcp"), c.get(p, "/mcp"))
+	}
+	assert.LessOrEqual(t, c.n.Load(), int64(maxCachedKeys))
 }
