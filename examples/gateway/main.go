@@ -19,7 +19,6 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -55,25 +54,10 @@ func run(cfg *demo.Config, upstream, upstreamToken, policy string) error {
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return err
-	}
-	base := "http://" + ln.Addr().String()
-	stack, err := demo.NewStack(cfg, base)
-	if err != nil {
-		return err
-	}
-	defer stack.Verifier.Close()
-	h, err := newHandler(stack, up, upstreamToken, pol)
-	if err != nil {
-		return err
-	}
-
-	if err := stack.Announce("mcpauth example gateway", base, "upstream:           "+up.Redacted()); err != nil {
-		return err
-	}
-	return demo.Serve(ln, h)
+	extra := []string{"upstream:           " + up.Redacted()}
+	return demo.Run(cfg, "mcpauth example gateway", extra, func(stack *demo.Stack) (http.Handler, error) {
+		return newHandler(stack, up, upstreamToken, pol)
+	})
 }
 
 // newHandler assembles the gateway: metadata in the open; /mcp behind

@@ -18,7 +18,6 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 
@@ -39,25 +38,9 @@ func main() {
 }
 
 func run(cfg *demo.Config) error {
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return err
-	}
-	base := "http://" + ln.Addr().String()
-	stack, err := demo.NewStack(cfg, base)
-	if err != nil {
-		return err
-	}
-	defer stack.Verifier.Close()
-	h, err := newHandler(stack, cfg.Stateless)
-	if err != nil {
-		return err
-	}
-
-	if err := stack.Announce("mcpauth example MCP server", base); err != nil {
-		return err
-	}
-	return demo.Serve(ln, h)
+	return demo.Run(cfg, "mcpauth example MCP server", nil, func(stack *demo.Stack) (http.Handler, error) {
+		return newHandler(stack, cfg.Stateless)
+	})
 }
 
 // newHandler assembles the server: metadata and JWKS in the open, the MCP

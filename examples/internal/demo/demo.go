@@ -230,6 +230,31 @@ func (s *Stack) Announce(title, base string, extra ...string) error {
 	return nil
 }
 
+// Run is the life of an example: listen on c.Addr, build the stack for
+// that address and the handler from it, announce them, and serve until
+// interrupted.
+func Run(c *Config, title string, extra []string, handler func(*Stack) (http.Handler, error)) error {
+	ln, err := net.Listen("tcp", c.Addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+	base := "http://" + ln.Addr().String()
+	stack, err := NewStack(c, base)
+	if err != nil {
+		return err
+	}
+	defer stack.Verifier.Close()
+	h, err := handler(stack)
+	if err != nil {
+		return err
+	}
+	if err := stack.Announce(title, base, extra...); err != nil {
+		return err
+	}
+	return Serve(ln, h)
+}
+
 // Serve serves h on ln until SIGINT or SIGTERM, then shuts down
 // gracefully within five seconds.
 func Serve(ln net.Listener, h http.Handler) error {
