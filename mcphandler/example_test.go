@@ -34,6 +34,7 @@ func Example() {
 	bob := &authresult.Principal{Subject: "bob", Issuer: "https://idp.example"}
 	send := func(p *authresult.Principal, sid, body string) *httptest.ResponseRecorder {
 		r := httptest.NewRequest(http.MethodPost, "/mcp", strings.NewReader(body))
+		r.Header.Set("Content-Type", "application/json")
 		if sid != "" {
 			r.Header.Set("Mcp-Session-Id", sid)
 		}

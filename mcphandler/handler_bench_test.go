@@ -59,7 +59,7 @@ func BenchmarkDirect(b *testing.B) {
 func BenchmarkGuard(b *testing.B) {
 	b.ReportAllocs()
 	store := NewMemoryStore(MemoryStoreOptions{})
-	_ = store.Bind(context.Background(), "s1", keyFor(alice, "/mcp"))
+	_, _ = store.Bind(context.Background(), "s1", keyFor(alice, "/mcp"))
 	h, err := New(sink, &Options{Store: store, Policy: &Policy{
 		Methods: map[string][]string{"tools/call": {"tools:call"}},
 		Tools:   map[string][]string{"search": nil},

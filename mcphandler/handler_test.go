@@ -377,6 +377,7 @@ func TestSessionBinding(t *testing.T) {
 			before := up.calls.Load()
 			if tt.status == 0 {
 				r := httptest.NewRequest(http.MethodPost, "/mcp", strings.NewReader(callEcho))
+				r.Header.Set("Content-Type", "application/json")
 				r.Header.Add(headerSession, sid)
 				r.Header.Add(headerSession, "session-Z")
 				r = r.WithContext(authresult.NewContext(r.Context(), alice))
@@ -425,9 +426,9 @@ func TestSessionIDCollisionRefused(t *testing.T) {
 
 type failingStore struct{ err error }
 
-func (f failingStore) Bind(context.Context, string, Key) error          { return f.err }
-func (f failingStore) Check(context.Context, string, Key) (bool, error) { return false, f.err }
-func (f failingStore) Delete(context.Context, string) error             { return f.err }
+func (f failingStore) Bind(context.Context, string, Key) ([]Binding, error) { return nil, f.err }
+func (f failingStore) Check(context.Context, string, Key) (bool, error)     { return false, f.err }
+func (f failingStore) Delete(context.Context, string) error                 { return f.err }
 
 func TestStoreFailureFailsClosed(t *testing.T) {
 	up := &upstream{}
@@ -567,6 +568,7 @@ func TestUnderscoreTwinsRefused(t *testing.T) {
 		up := &upstream{}
 		h := newGuard(t, up, nil)
 		r := httptest.NewRequest(http.MethodPost, "/mcp", strings.NewReader(callEcho))
+		r.Header.Set("Content-Type", "application/json")
 		r.Header[name] = []string{"alices-session"}
 		r = r.WithContext(authresult.NewContext(r.Context(), bob))
 		rec := httptest.NewRecorder()
@@ -616,7 +618,8 @@ func (replayUpstream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func TestResumedStreamFiltered(t *testing.T) {
 	store := NewMemoryStore(MemoryStoreOptions{})
-	require.NoError(t, store.Bind(context.Background(), "s", keyFor(alice, "/mcp")))
+	_, err := store.Bind(context.Background(), "s", keyFor(alice, "/mcp"))
+	require.NoError(t, err)
 	h := newGuard(t, replayUpstream{}, &Options{Store: store, Policy: &Policy{Tools: map[string][]string{"echo": nil, "admin_reset": {"admin"}}}})
 	rec := do(t, h, req{method: http.MethodGet, p: alice, headers: map[string]string{headerSession: "s", "Last-Event-Id": "s_0"}})
 	assert.Equal(t, 200, rec.Code)
@@ -627,6 +630,7 @@ func TestResumedStreamFiltered(t *testing.T) {
 func TestCallerRequestUntouched(t *testing.T) {
 	h := newGuard(t, &upstream{}, nil)
 	r := httptest.NewRequest(http.MethodPost, "/mcp", strings.NewReader(callEcho))
+	r.Header.Set("Content-Type", "application/json")
 	r.Header.Set(headerVersion, "2026-07-28")
 	r.Header.Set(headerMethod, "tools/call")
 	r.Header.Set(headerName, "echo")

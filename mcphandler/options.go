@@ -4,8 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
-	"strings"
+	"time"
 
 	"github.com/mcpauth/mcpauth/jsonrpcerr"
 )
@@ -13,16 +12,9 @@ import (
 // DefaultMaxBodyBytes caps POST bodies when Options.MaxBodyBytes is zero.
 const DefaultMaxBodyBytes = 4 << 20
 
-// protocolVersions are the MCP revisions the guard knows, oldest first.
-var protocolVersions = []string{"2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25", "2026-07-28"}
-
-// ProtocolVersions returns the MCP revisions the guard accepts in
-// MCP-Protocol-Version, oldest first. Revisions from 2026-07-28 on have no
-// protocol sessions.
-func ProtocolVersions() []string { return slices.Clone(protocolVersions) }
-
-// sessionless reports whether a revision has no protocol sessions.
-func sessionless(version string) bool { return version >= "2026-07-28" }
+// DefaultBodyReadTimeout bounds the read of a POST body when
+// Options.BodyReadTimeout is zero.
+const DefaultBodyReadTimeout = 30 * time.Second
 
 // Options configures a [Handler]. A nil *Options, and every zero field,
 // means the documented default.
@@ -35,7 +27,7 @@ type Options struct {
 	// authenticated principal make every call.
 	Policy *Policy
 	// Store holds session bindings. Nil means a fresh in-memory store with
-	// default limits.
+	// default limits (at most 16 sessions per principal and route).
 	Store Store
 	// AllowedOrigins are the exact origins (such as
 	// "https://app.example.com") whose browsers may call the server. A
@@ -48,6 +40,11 @@ type Options struct {
 	// MaxBodyBytes caps POST bodies; larger ones get 413. Default
 	// DefaultMaxBodyBytes.
 	MaxBodyBytes int64
+	// BodyReadTimeout bounds how long the guard waits for a POST body;
+	// a body not received in time gets 408. It needs a response writer
+	// that supports read deadlines (net/http's does). Default
+	// DefaultBodyReadTimeout.
+	BodyReadTimeout time.Duration
 	// Route names the MCP endpoint in binding keys, so that a session made
 	// on one endpoint cannot be used on another. Default: the request's
 	// URL path.
@@ -59,20 +56,21 @@ type Options struct {
 var errConfig = errors.New("mcphandler: invalid options")
 
 type config struct {
-	challenge *jsonrpcerr.Challenge
-	policy    *policy
-	store     Store
-	origins   map[string]bool
-	maxBody   int64
-	route     string
-	log       *slog.Logger
+	challenge   *jsonrpcerr.Challenge
+	policy      *policy
+	store       Store
+	origins     map[string]bool
+	maxBody     int64
+	bodyTimeout time.Duration
+	route       string
+	log         *slog.Logger
 }
 
 func newConfig(o *Options) (*config, error) {
 	if o == nil {
 		o = &Options{}
 	}
-	c := &config{challenge: o.Challenge, store: o.Store, maxBody: o.MaxBodyBytes, route: o.Route, log: o.Logger}
+	c := &config{challenge: o.Challenge, store: o.Store, maxBody: o.MaxBodyBytes, bodyTimeout: o.BodyReadTimeout, route: o.Route, log: o.Logger}
 	var err error
 	if c.policy, err = compilePolicy(o.Policy); err != nil {
 		return nil, err
@@ -89,6 +87,12 @@ func newConfig(o *Options) (*config, error) {
 	case c.maxBody == 0:
 		c.maxBody = DefaultMaxBodyBytes
 	}
+	switch {
+	case c.bodyTimeout < 0:
+		return nil, fmt.Errorf("%w: negative BodyReadTimeout", errConfig)
+	case c.bodyTimeout == 0:
+		c.bodyTimeout = DefaultBodyReadTimeout
+	}
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
 	}
@@ -101,15 +105,4 @@ func newConfig(o *Options) (*config, error) {
 		c.origins[norm] = true
 	}
 	return c, nil
-}
-
-// normalizeOrigin lower-cases an RFC 6454 serialized origin and checks its
-// shape: scheme "://" host [":" port], nothing else.
-func normalizeOrigin(s string) (string, bool) {
-	scheme, host, ok := strings.Cut(strings.ToLower(s), "://")
-	if !ok || scheme == "" || host == "" || strings.ContainsAny(host, "/?#@ ") ||
-		!slices.Contains([]string{"http", "https"}, scheme) {
-		return "", false
-	}
-	return scheme + "://" + host, true
 }

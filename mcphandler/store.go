@@ -2,75 +2,34 @@ package mcphandler
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/binary"
 	"errors"
 	"sync"
-	"sync/atomic"
 	"time"
-
-	"github.com/mcpauth/mcpauth/authresult"
 )
-
-// Key identifies who a session belongs to: the principal's issuer and
-// subject (its [authresult.BindingKey]) and the route the session was
-// made on. It does not depend on the token, so a refreshed token keeps
-// the session.
-type Key [sha256.Size]byte
-
-// keyFor derives the binding key of p on route: one SHA-256 over the
-// length-prefixed issuer, subject and route, so no choice of the three
-// strings can collide with another.
-func keyFor(p *authresult.Principal, route string) Key {
-	var stack [256]byte
-	b := stack[:0]
-	for _, s := range [...]string{p.Issuer, p.Subject, route} {
-		b = binary.BigEndian.AppendUint64(b, uint64(len(s)))
-		b = append(b, s...)
-	}
-	return sha256.Sum256(b)
-}
-
-// keyCache remembers binding keys, which are pure functions of issuer,
-// subject and route, so that a principal's requests hash once rather than
-// once each. It holds at most maxCachedKeys entries and is emptied when
-// full.
-type keyCache struct {
-	m sync.Map // identity -> Key
-	n atomic.Int64
-}
-
-type identity struct{ iss, sub, route string }
-
-const maxCachedKeys = 4096
-
-func (c *keyCache) get(p *authresult.Principal, route string) Key {
-	id := identity{p.Issuer, p.Subject, route}
-	if k, ok := c.m.Load(id); ok {
-		return k.(Key)
-	}
-	k := keyFor(p, route)
-	if c.n.Add(1) > maxCachedKeys {
-		c.m.Clear()
-		c.n.Store(1)
-	}
-	c.m.Store(id, k)
-	return k
-}
 
 // Store records which principal each session belongs to. Implementations
 // must be safe for concurrent use. An error from any method makes the
 // guard refuse the request with 503: a store that cannot answer never
 // lets a request through.
 type Store interface {
-	// Bind records that session id belongs to key. It fails if id is
-	// already bound to another key.
-	Bind(ctx context.Context, id string, key Key) error
+	// Bind records that session id belongs to key. It fails with
+	// ErrSessionTaken if id is already bound to another key. To stay
+	// within its bounds it may end other bindings (the least recently
+	// used of key's own when key holds its maximum, or expired ones); it
+	// returns them, and the guard then ends those sessions on the server
+	// too.
+	Bind(ctx context.Context, id string, key Key) (ended []Binding, err error)
 	// Check reports whether id is bound to key, refreshing its idle
 	// timer when it is. Unknown, expired and foreign ids are all false.
 	Check(ctx context.Context, id string, key Key) (bool, error)
 	// Delete forgets id.
 	Delete(ctx context.Context, id string) error
+}
+
+// Binding is a session id and the key it is bound to.
+type Binding struct {
+	ID  string
+	Key Key
 }
 
 // ErrSessionTaken is returned by Bind for an id bound to another key.
@@ -83,20 +42,29 @@ type MemoryStoreOptions struct {
 	// expired binding is dropped, else the least recently used of a random
 	// sample of 16 (an approximate LRU that needs no list per binding).
 	MaxEntries int
+	// MaxPerPrincipal bounds the sessions one principal holds on one
+	// route; default 16. A new session past it ends the principal's least
+	// recently used one, so no single user can make the server behind the
+	// guard hold unbounded session state.
+	MaxPerPrincipal int
 	// IdleTTL is how long an unused binding lives; default 1 hour.
 	IdleTTL time.Duration
 	// Now is the clock; default time.Now.
 	Now func() time.Time
 }
 
-// MemoryStore is the in-memory [Store].
+// MemoryStore is the in-memory [Store]. It keeps its bindings in one
+// process; replicas of a server need a shared Store.
 type MemoryStore struct {
-	mu      sync.Mutex
-	m       map[string]binding
-	max     int
-	ttl     int64 // nanoseconds
-	now     func() time.Time
-	inserts int
+	mu        sync.Mutex
+	m         map[string]binding
+	byKey     map[Key][]string // each key's session ids
+	max       int
+	perKey    int
+	ttl       int64 // nanoseconds
+	now       func() time.Time
+	inserts   int
+	lastSweep int64
 }
 
 // binding is one session's owner and when it was last used.
@@ -108,15 +76,22 @@ type binding struct {
 // evictSample is how many entries a full store looks at for a victim.
 const evictSample = 16
 
-// sweepEvery is how many binds pass between full sweeps of expired
-// entries.
+// sweepEvery is how many binds pass, at most, between full sweeps of
+// expired entries; a sweep also runs when a tenth of IdleTTL has passed
+// since the last one.
 const sweepEvery = 4096
 
 // NewMemoryStore returns an empty in-memory store.
 func NewMemoryStore(opts MemoryStoreOptions) *MemoryStore {
-	s := &MemoryStore{m: map[string]binding{}, max: opts.MaxEntries, ttl: int64(opts.IdleTTL), now: opts.Now}
+	s := &MemoryStore{
+		m: map[string]binding{}, byKey: map[Key][]string{},
+		max: opts.MaxEntries, perKey: opts.MaxPerPrincipal, ttl: int64(opts.IdleTTL), now: opts.Now,
+	}
 	if s.max <= 0 {
 		s.max = 100_000
+	}
+	if s.perKey <= 0 {
+		s.perKey = 16
 	}
 	if s.ttl <= 0 {
 		s.ttl = int64(time.Hour)
@@ -124,40 +99,48 @@ func NewMemoryStore(opts MemoryStoreOptions) *MemoryStore {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	s.lastSweep = s.now().UnixNano()
 	return s
 }
 
 // Bind implements [Store].
-func (s *MemoryStore) Bind(_ context.Context, id string, key Key) error {
+func (s *MemoryStore) Bind(_ context.Context, id string, key Key) ([]Binding, error) {
 	now := s.now().UnixNano()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if b, ok := s.m[id]; ok && b.key != key && now-b.seen < s.ttl {
-		return ErrSessionTaken
+	old, exists := s.m[id]
+	if exists && old.key != key && now-old.seen < s.ttl {
+		return nil, ErrSessionTaken
 	}
-	if s.inserts++; s.inserts%sweepEvery == 0 {
-		s.sweep(now)
+	if exists {
+		// An expired id bound anew: the server issued it again, so its
+		// old session is gone and must not be ended.
+		s.remove(id)
 	}
-	if _, ok := s.m[id]; !ok && len(s.m) >= s.max {
-		s.evict(now)
+	var ended []Binding
+	if s.inserts++; s.inserts%sweepEvery == 0 || now-s.lastSweep >= s.ttl/10 {
+		ended = s.sweep(now, ended)
+	}
+	if ids := s.byKey[key]; len(ids) >= s.perKey {
+		ended = append(ended, Binding{ID: s.leastRecent(ids), Key: key})
+		s.remove(ended[len(ended)-1].ID)
+	}
+	if len(s.m) >= s.max {
+		ended = s.evict(now, ended)
 	}
 	s.m[id] = binding{key: key, seen: now}
-	return nil
+	s.byKey[key] = append(s.byKey[key], id)
+	return ended, nil
 }
 
-// Check implements [Store].
+// Check implements [Store]. An expired binding stays until a sweep ends
+// it, so that the guard learns of it.
 func (s *MemoryStore) Check(_ context.Context, id string, key Key) (bool, error) {
 	now := s.now().UnixNano()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	b, ok := s.m[id]
-	switch {
-	case !ok:
-		return false, nil
-	case now-b.seen >= s.ttl:
-		delete(s.m, id)
-		return false, nil
-	case b.key != key:
+	if !ok || now-b.seen >= s.ttl || b.key != key {
 		return false, nil
 	}
 	b.seen = now
@@ -168,7 +151,7 @@ func (s *MemoryStore) Check(_ context.Context, id string, key Key) (bool, error)
 // Delete implements [Store].
 func (s *MemoryStore) Delete(_ context.Context, id string) error {
 	s.mu.Lock()
-	delete(s.m, id)
+	s.remove(id)
 	s.mu.Unlock()
 	return nil
 }
@@ -181,17 +164,53 @@ func (s *MemoryStore) Len() int {
 	return len(s.m)
 }
 
-func (s *MemoryStore) sweep(now int64) {
-	for id, b := range s.m {
-		if now-b.seen >= s.ttl {
-			delete(s.m, id)
+// remove forgets id, and it in its key's list. s.mu is held.
+func (s *MemoryStore) remove(id string) {
+	b, ok := s.m[id]
+	if !ok {
+		return
+	}
+	delete(s.m, id)
+	ids := s.byKey[b.key]
+	for i, x := range ids {
+		if x == id {
+			ids = append(ids[:i], ids[i+1:]...)
+			break
 		}
+	}
+	if len(ids) == 0 {
+		delete(s.byKey, b.key)
+	} else {
+		s.byKey[b.key] = ids
 	}
 }
 
-// evict drops an expired binding if the sample has one, else the least
+// leastRecent returns the id in ids used longest ago. s.mu is held.
+func (s *MemoryStore) leastRecent(ids []string) string {
+	victim, oldest := ids[0], s.m[ids[0]].seen
+	for _, id := range ids[1:] {
+		if seen := s.m[id].seen; seen < oldest {
+			victim, oldest = id, seen
+		}
+	}
+	return victim
+}
+
+// sweep ends every expired binding, appending it to ended.
+func (s *MemoryStore) sweep(now int64, ended []Binding) []Binding {
+	s.lastSweep = now
+	for id, b := range s.m {
+		if now-b.seen >= s.ttl {
+			ended = append(ended, Binding{ID: id, Key: b.key})
+			s.remove(id)
+		}
+	}
+	return ended
+}
+
+// evict ends an expired binding if a sample has one, else the least
 // recently used of the sample (map iteration starts at a random place).
-func (s *MemoryStore) evict(now int64) {
+func (s *MemoryStore) evict(now int64, ended []Binding) []Binding {
 	victim, oldest, n := "", int64(0), 0
 	for id, b := range s.m {
 		if now-b.seen >= s.ttl {
@@ -205,5 +224,7 @@ func (s *MemoryStore) evict(now int64) {
 			break
 		}
 	}
-	delete(s.m, victim)
+	ended = append(ended, Binding{ID: victim, Key: s.m[victim].key})
+	s.remove(victim)
+	return ended
 }

@@ -25,6 +25,18 @@ func (c *fakeClock) Advance(d time.Duration) {
 	c.mu.Unlock()
 }
 
+// bind binds id to key and returns the ids the store ended.
+func bind(t *testing.T, s Store, id string, key Key) []string {
+	t.Helper()
+	ended, err := s.Bind(context.Background(), id, key)
+	require.NoError(t, err)
+	var ids []string
+	for _, b := range ended {
+		ids = append(ids, b.ID)
+	}
+	return ids
+}
+
 func TestMemoryStore(t *testing.T) {
 	ctx := context.Background()
 	clk := &fakeClock{now: time.Unix(1_800_000_000, 0)}
@@ -33,7 +45,7 @@ func TestMemoryStore(t *testing.T) {
 	assert.NotEqual(t, a, keyFor(alice, "/other"), "the route is part of the key")
 	assert.Equal(t, a, keyFor(aliceAgain, "/mcp"), "a refreshed token keeps the key")
 
-	require.NoError(t, s.Bind(ctx, "s1", a))
+	assert.Empty(t, bind(t, s, "s1", a))
 	ok, err := s.Check(ctx, "s1", a)
 	require.NoError(t, err)
 	assert.True(t, ok)
@@ -41,7 +53,8 @@ func TestMemoryStore(t *testing.T) {
 	assert.False(t, ok)
 	ok, _ = s.Check(ctx, "nope", a)
 	assert.False(t, ok)
-	assert.ErrorIs(t, s.Bind(ctx, "s1", b), ErrSessionTaken)
+	_, err = s.Bind(ctx, "s1", b)
+	assert.ErrorIs(t, err, ErrSessionTaken)
 
 	// Use keeps a binding alive; idleness expires it.
 	clk.Advance(50 * time.Second)
@@ -53,34 +66,70 @@ func TestMemoryStore(t *testing.T) {
 	clk.Advance(61 * time.Second)
 	ok, _ = s.Check(ctx, "s1", a)
 	assert.False(t, ok, "idle past the TTL")
-	require.NoError(t, s.Bind(ctx, "s1", b), "an expired id may be bound again")
+	assert.Empty(t, bind(t, s, "s1", b), "an expired id may be bound again; the server issued it anew")
 
-	// Bounded: the least recently used binding goes first.
-	require.NoError(t, s.Bind(ctx, "s2", a))
+	// Bounded: the least recently used binding goes first, and is
+	// reported as ended.
+	assert.Empty(t, bind(t, s, "s2", a))
 	clk.Advance(time.Second)
-	require.NoError(t, s.Bind(ctx, "s3", a))
+	assert.Empty(t, bind(t, s, "s3", a))
 	clk.Advance(time.Second)
 	_, _ = s.Check(ctx, "s1", b)
-	require.NoError(t, s.Bind(ctx, "s4", a))
+	assert.Equal(t, []string{"s2"}, bind(t, s, "s4", a), "s2 was least recently used")
 	assert.Equal(t, 3, s.Len())
 	ok, _ = s.Check(ctx, "s2", a)
-	assert.False(t, ok, "s2 was least recently used")
+	assert.False(t, ok)
 
 	require.NoError(t, s.Delete(ctx, "s3"))
 	ok, _ = s.Check(ctx, "s3", a)
 	assert.False(t, ok)
 }
 
-func TestMemoryStoreSweeps(t *testing.T) {
+// TestMemoryStorePerPrincipal: one principal cannot hold more than
+// MaxPerPrincipal sessions on a route; its least recently used one ends,
+// and other principals' sessions are untouched.
+func TestMemoryStorePerPrincipal(t *testing.T) {
 	ctx := context.Background()
 	clk := &fakeClock{now: time.Unix(1_800_000_000, 0)}
-	s := NewMemoryStore(MemoryStoreOptions{IdleTTL: time.Minute, Now: clk.Now})
-	for i := range sweepEvery - 1 {
-		require.NoError(t, s.Bind(ctx, fmt.Sprint("old", i), keyFor(alice, "/")))
+	s := NewMemoryStore(MemoryStoreOptions{MaxPerPrincipal: 3, Now: clk.Now})
+	a, b := keyFor(alice, "/mcp"), keyFor(bob, "/mcp")
+	assert.Empty(t, bind(t, s, "bob-1", b))
+	for i := range 3 {
+		assert.Empty(t, bind(t, s, fmt.Sprint("a", i), a))
+		clk.Advance(time.Second)
 	}
-	clk.Advance(2 * time.Minute)
-	require.NoError(t, s.Bind(ctx, "new", keyFor(alice, "/")))
-	assert.Equal(t, 1, s.Len(), "expired bindings are swept")
+	_, _ = s.Check(ctx, "a0", a) // a0 is now the most recently used
+	clk.Advance(time.Second)
+	ended, err := s.Bind(ctx, "a3", a)
+	require.NoError(t, err)
+	assert.Equal(t, []Binding{{ID: "a1", Key: a}}, ended)
+	assert.Equal(t, []string{"a2"}, bind(t, s, "a4", a))
+	assert.Equal(t, []string{"a0"}, bind(t, s, "a5", a))
+	assert.Equal(t, 4, s.Len(), "three of alice's, one of bob's")
+	ok, _ := s.Check(ctx, "bob-1", b)
+	assert.True(t, ok, "another principal's session is untouched")
+	assert.Empty(t, bind(t, s, "a5-other-route", keyFor(alice, "/other")), "the bound is per route")
+
+	// Deleting one makes room without ending another.
+	require.NoError(t, s.Delete(ctx, "a3"))
+	assert.Empty(t, bind(t, s, "a6", a))
+}
+
+func TestMemoryStoreSweeps(t *testing.T) {
+	clk := &fakeClock{now: time.Unix(1_800_000_000, 0)}
+	s := NewMemoryStore(MemoryStoreOptions{IdleTTL: time.Hour, Now: clk.Now, MaxPerPrincipal: 1})
+	for i := range 100 {
+		assert.Empty(t, bind(t, s, fmt.Sprint("old", i), keyFor(&authresult.Principal{Subject: fmt.Sprint(i)}, "/")))
+	}
+	clk.Advance(2 * time.Hour)
+	ended := bind(t, s, "new", keyFor(alice, "/"))
+	assert.Len(t, ended, 100, "expired bindings are swept and reported, so their sessions end on the server too")
+	assert.Equal(t, 1, s.Len())
+
+	// Sweeps run by time as well as by count: a tenth of the TTL later.
+	assert.Empty(t, bind(t, s, "new2", keyFor(bob, "/")))
+	clk.Advance(2 * time.Hour)
+	assert.ElementsMatch(t, []string{"new", "new2"}, bind(t, s, "new3", keyFor(mallory, "/")))
 }
 
 func TestMemoryStoreConcurrent(t *testing.T) {
@@ -92,7 +141,7 @@ func TestMemoryStoreConcurrent(t *testing.T) {
 			k := keyFor(alice, fmt.Sprint(g))
 			for i := range 500 {
 				id := fmt.Sprint(g, "-", i)
-				if s.Bind(ctx, id, k) == nil {
+				if _, err := s.Bind(ctx, id, k); err == nil {
 					_, _ = s.Check(ctx, id, k)
 				}
 				if i%3 == 0 {
@@ -106,20 +155,24 @@ func TestMemoryStoreConcurrent(t *testing.T) {
 }
 
 // TestMemoryPerBinding measures the heap a binding costs, with 100k
-// bindings of 26-character ids (the go-sdk's rand.Text).
+// bindings of 26-character ids (the go-sdk's rand.Text), each of its own
+// principal: the most a binding costs, its key's index included.
 func TestMemoryPerBinding(t *testing.T) {
 	if testing.Short() {
 		t.Skip("allocates 100k bindings")
 	}
 	const n = 100_000
 	ctx := context.Background()
-	k := keyFor(alice, "/mcp")
+	keys := make([]Key, n)
+	for i := range keys {
+		keys[i] = keyFor(&authresult.Principal{Subject: fmt.Sprint(i)}, "/mcp")
+	}
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
 	s := NewMemoryStore(MemoryStoreOptions{MaxEntries: n})
 	for i := range n {
-		_ = s.Bind(ctx, fmt.Sprintf("%026d", i), k) // the id's bytes count too
+		_, _ = s.Bind(ctx, fmt.Sprintf("%026d", i), keys[i]) // the id's bytes count too
 	}
 	runtime.GC()
 	runtime.ReadMemStats(&after)
@@ -130,17 +183,17 @@ func TestMemoryPerBinding(t *testing.T) {
 }
 
 func TestKeyCache(t *testing.T) {
-	var c keyCache
+	h := newGuard(t, &upstream{}, nil)
 	for range 2 {
-		assert.Equal(t, keyFor(alice, "/mcp"), c.get(alice, "/mcp"))
-		assert.Equal(t, keyFor(bob, "/mcp"), c.get(bob, "/mcp"))
-		assert.Equal(t, keyFor(alice, "/x"), c.get(alice, "/x"))
+		assert.Equal(t, keyFor(alice, "/mcp"), h.bindingKey(alice, "/mcp"))
+		assert.Equal(t, keyFor(bob, "/mcp"), h.bindingKey(bob, "/mcp"))
+		assert.Equal(t, keyFor(alice, "/x"), h.bindingKey(alice, "/x"))
 	}
-	assert.Equal(t, c.get(alice, "/mcp"), c.get(aliceAgain, "/mcp"), "same identity, same key")
-	assert.NotEqual(t, c.get(alice, "/mcp"), c.get(mallory, "/mcp"), "same subject, other issuer")
-	for i := range maxCachedKeys + 10 {
+	assert.Equal(t, h.bindingKey(alice, "/mcp"), h.bindingKey(aliceAgain, "/mcp"), "same identity, same key")
+	assert.NotEqual(t, h.bindingKey(alice, "/mcp"), h.bindingKey(mallory, "/mcp"), "same subject, other issuer")
+	for i := range maxCached + 10 {
 		p := &authresult.Principal{Subject: fmt.Sprint("u", i), Issuer: "https://idp"}
-		require.Equal(t, keyFor(p, "/mcp"), c.get(p, "/mcp"))
+		require.Equal(t, keyFor(p, "/mcp"), h.bindingKey(p, "/mcp"))
 	}
-	assert.LessOrEqual(t, c.n.Load(), int64(maxCachedKeys))
+	assert.LessOrEqual(t, h.keys.n.Load(), int64(maxCached))
 }

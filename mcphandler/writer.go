@@ -5,29 +5,33 @@ import (
 	"mime"
 	"net/http"
 	"strings"
+
+	"github.com/mcpauth/mcpauth/authresult"
 )
 
 // guardWriter sits between the wrapped handler and the client when the
 // guard must see the response: to bind a session the response creates, to
-// forget a session a DELETE ends, or to filter tools/list results.
+// forget a session a DELETE ends, to drop a session id a session-less
+// revision must not see, or to filter tools/list results.
 type guardWriter struct {
 	http.ResponseWriter
-	// onHeader runs once, before the status is sent. If it returns false it
-	// has answered the request itself and the wrapped handler's response
-	// is discarded.
-	onHeader func(status int, h http.Header) bool
+	// onHeader runs once, before the status is sent. A refusal it returns
+	// replaces the wrapped handler's response, which is discarded.
+	onHeader func(status int, h http.Header) *refusal
 	// allowed, when set, filters tools/list results.
 	allowed func(name string) bool
+	// id is echoed in a refusal of the response.
+	id []byte
 
 	wroteHeader bool
-	discard     bool
-	// unfilterable is set when a response that must be filtered arrived
-	// encoded (compressed); it was discarded and the guard must answer.
-	unfilterable bool
-	status       int
-	mode         int // passthrough, bufferJSON or filterSSE
-	body         bytes.Buffer
-	sse          *sseFilter
+	// refused is set when the guard must answer instead of the wrapped
+	// handler: a failed binding, or a response that must be filtered but
+	// arrived encoded (compressed) or unreadable.
+	refused *refusal
+	status  int
+	mode    int // passthrough, bufferJSON or filterSSE
+	body    bytes.Buffer
+	sse     *sseFilter
 }
 
 const (
@@ -46,17 +50,15 @@ func (g *guardWriter) WriteHeader(status int) {
 	}
 	g.wroteHeader, g.status = true, status
 	h := g.ResponseWriter.Header()
-	if g.onHeader != nil && !g.onHeader(status, h) {
-		g.discard = true
-		return
+	if g.onHeader != nil {
+		if g.refused = g.onHeader(status, h); g.refused != nil {
+			return
+		}
 	}
 	if g.allowed != nil && status/100 == 2 {
 		if ce := h.Get("Content-Encoding"); ce != "" && !strings.EqualFold(ce, "identity") {
-			// Encoded bytes cannot be filtered; fail closed. The
-			// guard's own answer must not inherit the encoding.
-			g.discard, g.unfilterable = true, true
-			h.Del("Content-Encoding")
-			h.Del("Content-Length")
+			// Encoded bytes cannot be filtered; fail closed.
+			g.refused = g.unfilterable()
 			return
 		}
 		mt, _, _ := mime.ParseMediaType(h.Get("Content-Type"))
@@ -79,7 +81,7 @@ func (g *guardWriter) Write(p []byte) (int, error) {
 		g.WriteHeader(http.StatusOK)
 	}
 	switch {
-	case g.discard:
+	case g.refused != nil:
 		return len(p), nil
 	case g.mode == bufferJSON:
 		return g.body.Write(p)
@@ -96,7 +98,7 @@ func (g *guardWriter) Write(p []byte) (int, error) {
 
 // Flush sends what can be sent: never a half-filtered JSON body.
 func (g *guardWriter) Flush() {
-	if g.discard || g.mode == bufferJSON {
+	if g.refused != nil || g.mode == bufferJSON {
 		return
 	}
 	if !g.wroteHeader {
@@ -110,18 +112,28 @@ func (g *guardWriter) Flush() {
 // Unwrap lets http.ResponseController reach the underlying writer.
 func (g *guardWriter) Unwrap() http.ResponseWriter { return g.ResponseWriter }
 
+// unfilterable is the refusal of a response that must be filtered and
+// cannot be.
+func (g *guardWriter) unfilterable() *refusal {
+	return authRefusal(refusedByFilter, g.id, authresult.Internal(errUnfilterable))
+}
+
 // finish completes a buffered or filtered body once the wrapped handler
-// has returned. It reports whether any part had to be dropped, and whether
-// nothing was sent, so that the guard must answer the request itself.
-func (g *guardWriter) finish() (dropped, unanswered bool) {
+// has returned. It returns the refusal the guard must answer with instead
+// of the response, if any; SSE events that could not be filtered have
+// been dropped and are counted in dropped.
+func (g *guardWriter) finish() (f *refusal, dropped int) {
 	switch {
-	case g.unfilterable:
-		return true, true
-	case g.discard:
+	case g.refused != nil:
+		// The guard answers: nothing of the wrapped handler's response
+		// may go with it, headers included.
+		clear(g.ResponseWriter.Header())
+		return g.refused, 0
 	case g.mode == bufferJSON:
 		out, err := filterTools(g.body.Bytes(), g.allowed)
 		if err != nil {
-			return true, true
+			clear(g.ResponseWriter.Header())
+			return g.unfilterable(), 0
 		}
 		g.ResponseWriter.WriteHeader(g.status)
 		_, _ = g.ResponseWriter.Write(out)
@@ -129,7 +141,7 @@ func (g *guardWriter) finish() (dropped, unanswered bool) {
 		if out := g.sse.flush(); len(out) > 0 {
 			_, _ = g.ResponseWriter.Write(out)
 		}
-		return g.sse.dropped > 0, false
+		return nil, g.sse.dropped
 	}
-	return false, false
+	return nil, 0
 }

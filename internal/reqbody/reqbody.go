@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"slices"
+	"time"
 )
 
 // Peek reads up to max+1 bytes of r's body and replaces r.Body so that the
@@ -74,4 +75,21 @@ func (b *replay) Read(p []byte) (int, error) {
 		return b.rest.Read(p)
 	}
 	return 0, io.EOF
+}
+
+// PeekWithin is [Peek] with the read bounded by time as well as size: when
+// timeout is positive and w supports read deadlines (through
+// [http.ResponseController]), reading stops timeout from now with an
+// error that matches [os.ErrDeadlineExceeded]. The deadline is lifted
+// before PeekWithin returns, so it never outlives the read.
+func PeekWithin(w http.ResponseWriter, r *http.Request, max int64, timeout time.Duration) (body []byte, complete bool, err error) {
+	if timeout > 0 && w != nil && r.Body != nil && r.Body != http.NoBody {
+		if rb, ok := r.Body.(*replay); !ok || rb.rest != nil { // else all is in memory
+			rc := http.NewResponseController(w)
+			if rc.SetReadDeadline(time.Now().Add(timeout)) == nil {
+				defer func() { _ = rc.SetReadDeadline(time.Time{}) }()
+			}
+		}
+	}
+	return Peek(r, max)
 }

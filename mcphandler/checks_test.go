@@ -1,0 +1,219 @@
+package mcphandler
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/mcpauth/mcpauth/authresult"
+)
+
+// decideCase is one row of the decision table: a request and the check
+// that must refuse it with status, or "" when it must be admitted.
+type decideCase struct {
+	name   string
+	opts   *Options
+	build  func() *http.Request
+	check  string
+	status int
+}
+
+// post builds an authenticated POST of body with extra headers; a header
+// given as "" is removed.
+func post(p *authresult.Principal, body string, hdr ...string) func() *http.Request {
+	return reqWith(p, http.MethodPost, body, hdr...)
+}
+
+// reqWith builds requests with body, a string or a stateless io.Reader.
+func reqWith(p *authresult.Principal, method string, body any, hdr ...string) func() *http.Request {
+	return func() *http.Request {
+		var rd io.Reader
+		switch b := body.(type) {
+		case string:
+			rd = strings.NewReader(b)
+		case io.Reader:
+			rd = b
+		}
+		r := httptest.NewRequest(method, "/mcp", rd)
+		if method == http.MethodPost {
+			r.Header.Set("Content-Type", "application/json")
+		}
+		for i := 0; i+1 < len(hdr); i += 2 {
+			if hdr[i+1] == "" {
+				delete(r.Header, hdr[i])
+				continue
+			}
+			r.Header[hdr[i]] = append(r.Header[hdr[i]], hdr[i+1])
+			if hdr[i] == "Content-Type" && len(r.Header[hdr[i]]) == 2 && r.Header[hdr[i]][0] == "application/json" {
+				r.Header[hdr[i]] = r.Header[hdr[i]][1:] // replace the default
+			}
+		}
+		if p != nil {
+			r = r.WithContext(authresult.NewContext(r.Context(), p))
+		}
+		return r
+	}
+}
+
+// errBody is a body whose read fails with err.
+type errBody struct{ err error }
+
+func (b errBody) Read([]byte) (int, error) { return 0, b.err }
+
+var boundStore = func() Store {
+	s := NewMemoryStore(MemoryStoreOptions{})
+	_, _ = s.Bind(context.Background(), "bound", keyFor(alice, "/mcp"))
+	return s
+}
+
+func decideCases() []decideCase {
+	pol := &Options{Policy: &Policy{Tools: map[string][]string{"echo": nil, "admin_reset": {"admin"}}}}
+	modern := []string{headerVersion, "2026-07-28", headerMethod, "tools/call", headerName, "echo"}
+	two := func(name, a, b string) func() *http.Request {
+		return func() *http.Request {
+			r := post(alice, callEcho)()
+			r.Header[name] = []string{a, b}
+			return r
+		}
+	}
+	return []decideCase{
+		{name: "no principal", build: post(nil, callEcho), check: checkPrincipal, status: 401},
+		{name: "invalid principal", build: post(&authresult.Principal{}, callEcho), check: checkPrincipal, status: 401},
+		{name: "PUT", build: reqWith(alice, http.MethodPut, callEcho), check: checkMethod, status: 405},
+		{name: "HEAD", build: reqWith(alice, http.MethodHead, nil), check: checkMethod, status: 405},
+		{name: "underscore session twin", build: post(alice, callEcho, "Mcp_Session_Id", "x"), check: checkHeaderTwin, status: 400},
+		{name: "underscore content-type twin", build: post(alice, callEcho, "Content_Type", "text/plain"), check: checkHeaderTwin, status: 400},
+		{name: "Connection names the session header", build: post(alice, callEcho, "Connection", "Mcp-Session-Id"), check: checkConnection, status: 400},
+		{name: "Connection names the version among others", build: post(alice, callEcho, "Connection", "keep-alive, mcp-protocol-version"), check: checkConnection, status: 400},
+		{name: "Connection names Content-Type", build: post(alice, callEcho, "Connection", "close", "Connection", "content-type"), check: checkConnection, status: 400},
+		{name: "foreign origin", build: post(alice, callEcho, "Origin", "https://evil.example"), check: checkOrigin, status: 403},
+		{name: "unknown version", build: post(alice, callEcho, headerVersion, "2099-01-01"), check: checkVersion, status: 400},
+		{name: "two versions", build: two(headerVersion, "2025-11-25", "2026-07-28"), check: checkVersion, status: 400},
+		{name: "GET without sessions", build: reqWith(alice, http.MethodGet, nil, headerVersion, "2026-07-28"), check: checkSessionless, status: 405},
+		{name: "no Content-Type", build: post(alice, callEcho, "Content-Type", ""), check: checkContentType, status: 415},
+		{name: "charset utf-7", build: post(alice, callEcho, "Content-Type", "application/json; charset=utf-7"), check: checkContentType, status: 415},
+		{name: "quoted charset UTF-7", build: post(alice, callEcho, "Content-Type", `application/json; charset="UTF-7"`), check: checkContentType, status: 415},
+		{name: "charset utf-16", build: post(alice, callEcho, "Content-Type", "application/json;charset=utf-16le"), check: checkContentType, status: 415},
+		{name: "RFC 2231 charset", build: post(alice, callEcho, "Content-Type", "application/json; charset*=utf-8''utf-8"), check: checkContentType, status: 415},
+		{name: "two parameters", build: post(alice, callEcho, "Content-Type", "application/json; charset=utf-8; charset=utf-7"), check: checkContentType, status: 415},
+		{name: "text/plain", build: post(alice, callEcho, "Content-Type", "text/plain"), check: checkContentType, status: 415},
+		{name: "form", build: post(alice, callEcho, "Content-Type", "application/x-www-form-urlencoded"), check: checkContentType, status: 415},
+		{name: "two Content-Types", build: two("Content-Type", "application/json", "application/json"), check: checkContentType, status: 415},
+		{name: "gzip body", build: post(alice, callEcho, "Content-Encoding", "gzip"), check: checkEncoding, status: 415},
+		{name: "identity then gzip", build: post(alice, callEcho, "Content-Encoding", "identity, gzip"), check: checkEncoding, status: 415},
+		{name: "body too large", opts: &Options{MaxBodyBytes: 16}, build: post(alice, callEcho), check: checkBody, status: 413},
+		{name: "body late", build: reqWith(alice, http.MethodPost, errBody{os.ErrDeadlineExceeded}), check: checkBody, status: 408},
+		{name: "body unreadable", build: reqWith(alice, http.MethodPost, errBody{errors.New("connection reset")}), check: checkBody, status: 400},
+		{name: "invalid JSON", build: post(alice, `{"jsonrpc":`), check: checkJSONRPC, status: 400},
+		{name: "case-variant member", build: post(alice, `{"jsonrpc":"2.0","id":1,"method":"ping","METHOD":"tools/call"}`), check: checkJSONRPC, status: 400},
+		{name: "header says echo, body says admin", build: post(alice, `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"admin_reset"}}`, modern...), check: checkMethodHeaders, status: 400},
+		{name: "admin tool for a reader", opts: pol, build: post(alice, `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"admin_reset"}}`), check: checkPolicy, status: 403},
+		{name: "undeclared tool", opts: pol, build: post(alice, `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"nope"}}`), check: checkPolicy, status: 403},
+		{name: "two session ids", build: two(headerSession, "bound", "other"), check: checkSession, status: 400},
+		{name: "unknown session", build: post(alice, callEcho, headerSession, "nope"), check: checkSession, status: 404},
+		{name: "another principal's session", opts: &Options{Store: boundStore()}, build: post(bob, callEcho, headerSession, "bound"), check: checkSession, status: 404},
+		{name: "store down", opts: &Options{Store: failingStore{errors.New("down")}}, build: post(alice, callEcho, headerSession, "x"), check: checkSession, status: 503},
+
+		{name: "initialize", build: post(alice, initBody)},
+		{name: "Content-Type in other case, quoted charset", build: post(alice, callEcho, "Content-Type", `APPLICATION/JSON; Charset="UTF-8"`)},
+		{name: "Content-Type with charset=utf-8", build: post(alice, callEcho, "Content-Type", "application/json;charset=utf-8")},
+		{name: "identity encoding", build: post(alice, callEcho, "Content-Encoding", "identity")},
+		{name: "Connection keep-alive", build: post(alice, callEcho, "Connection", "keep-alive")},
+		{name: "own session", opts: &Options{Store: boundStore()}, build: post(alice, callEcho, headerSession, "bound")},
+		{name: "own session GET", opts: &Options{Store: boundStore()}, build: reqWith(alice, http.MethodGet, nil, headerSession, "bound")},
+		{name: "modern call", build: post(alice, callEcho, modern...)},
+	}
+}
+
+// TestDecide runs the decision table against the decision function
+// itself: no response is written, and every refusal names its check.
+func TestDecide(t *testing.T) {
+	for _, tt := range decideCases() {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newGuard(t, &upstream{}, tt.opts)
+			rec := httptest.NewRecorder()
+			q, f := h.decide(rec, tt.build())
+			assert.False(t, rec.Flushed || rec.Body.Len() > 0 || len(rec.Header()) > 0, "decide writes nothing")
+			if tt.check == "" {
+				require.Nil(t, f, "%v", f)
+				require.NotNil(t, q)
+				assert.True(t, q.a.principal.Valid())
+				return
+			}
+			require.NotNil(t, f, "must be refused by %s", tt.check)
+			assert.Nil(t, q)
+			assert.Equal(t, tt.check, f.check)
+			assert.Equal(t, tt.status, f.status)
+			assert.NotEmpty(t, f.message)
+			assert.NotZero(t, f.code)
+
+			// Through ServeHTTP, the refusal is the response.
+			rec = httptest.NewRecorder()
+			up := &upstream{}
+			newGuard(t, up, tt.opts).ServeHTTP(rec, tt.build())
+			assert.Equal(t, tt.status, rec.Code)
+			assert.Zero(t, up.calls.Load(), "a refused request never reaches the server")
+			assert.Equal(t, f.code, decodeResp(t, rec).Error.Code)
+			if tt.status == 405 {
+				assert.NotEmpty(t, rec.Header().Get("Allow"))
+			}
+		})
+	}
+}
+
+// TestDocListsEveryCheck keeps the package documentation's list of checks
+// true: the same checks in the same order as they run, each with exactly
+// the statuses the decision table sees it answer.
+func TestDocListsEveryCheck(t *testing.T) {
+	src, err := os.ReadFile("doc.go")
+	require.NoError(t, err)
+	doc := string(src)
+	start := strings.Index(doc, "// # Checks")
+	require.GreaterOrEqual(t, start, 0)
+	var names []string
+	statuses := map[string][]int{}
+	status := regexp.MustCompile(`\b[1-5][0-9][0-9]\b`)
+	inTable := false
+	for _, line := range strings.Split(doc[start:], "\n") {
+		row, ok := strings.CutPrefix(line, "//\t")
+		if !ok {
+			if inTable {
+				break
+			}
+			continue
+		}
+		inTable = true
+		name, rest, _ := strings.Cut(row, " ")
+		names = append(names, name)
+		for _, s := range status.FindAllString(rest, -1) {
+			n, _ := strconv.Atoi(s)
+			statuses[name] = append(statuses[name], n)
+		}
+	}
+	var want []string
+	for _, c := range checks {
+		want = append(want, c.name)
+	}
+	assert.Equal(t, want, names, "doc.go lists the checks in the order they run")
+
+	seen := map[string][]int{}
+	for _, c := range decideCases() {
+		if c.check != "" && !slices.Contains(seen[c.check], c.status) {
+			seen[c.check] = append(seen[c.check], c.status)
+		}
+	}
+	for _, name := range want {
+		assert.ElementsMatch(t, statuses[name], seen[name], "statuses of check %s: doc.go against the decision table", name)
+	}
+}

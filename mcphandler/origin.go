@@ -1,0 +1,51 @@
+package mcphandler
+
+import (
+	"net"
+	"slices"
+	"strings"
+)
+
+// originAllowed reports whether a browser at the Origin in values may call
+// the server: an origin in the allow-list, or a loopback origin naming the
+// very host and port the request was sent to (a page served by this local
+// server itself). DNS rebinding cannot produce the latter: the attacker's
+// page keeps its own origin.
+func (h *Handler) originAllowed(values []string, host string) bool {
+	if len(values) != 1 {
+		return false
+	}
+	norm, ok := normalizeOrigin(values[0])
+	if !ok {
+		return false
+	}
+	if h.cfg.origins[norm] {
+		return true
+	}
+	_, originHost, _ := strings.Cut(norm, "://")
+	return originHost == strings.ToLower(host) && isLoopback(originHost)
+}
+
+// normalizeOrigin lower-cases an RFC 6454 serialized origin and checks its
+// shape: scheme "://" host [":" port], nothing else.
+func normalizeOrigin(s string) (string, bool) {
+	scheme, host, ok := strings.Cut(strings.ToLower(s), "://")
+	if !ok || scheme == "" || host == "" || strings.ContainsAny(host, "/?#@ ") ||
+		!slices.Contains([]string{"http", "https"}, scheme) {
+		return "", false
+	}
+	return scheme + "://" + host, true
+}
+
+// isLoopback reports whether hostport names a loopback host.
+func isLoopback(hostport string) bool {
+	host := hostport
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		host = h
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(strings.Trim(host, "[]"))
+	return ip != nil && ip.IsLoopback()
+}

@@ -1,0 +1,201 @@
+package mcphandler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"runtime/debug"
+	"time"
+
+	"github.com/mcpauth/mcpauth/authresult"
+)
+
+// route returns the route r's sessions are bound to.
+func (h *Handler) route(r *http.Request) string {
+	if h.cfg.route != "" {
+		return h.cfg.route
+	}
+	return r.URL.Path
+}
+
+// checkSession enforces session binding for revisions with sessions: a
+// request naming a session must name one, bound to its principal and
+// route. Unknown, expired and other principals' sessions look the same.
+func (h *Handler) checkSession(q *request) *refusal {
+	if q.modern {
+		return nil
+	}
+	ids := q.r.Header[headerSession] // canonical keys: no re-canonicalising
+	q.key = h.bindingKey(q.a.principal, h.route(q.r))
+	switch len(ids) {
+	case 0:
+		return nil
+	case 1:
+	default:
+		return kindTwoSessions.refuse(checkSession, q.firstID())
+	}
+	ok, err := h.cfg.store.Check(q.r.Context(), ids[0], q.key)
+	switch {
+	case err != nil:
+		return authRefusal(checkSession, q.firstID(), authresult.Unavailable("session store unavailable", 0, err))
+	case !ok:
+		return kindNoSession.refuse(checkSession, q.firstID())
+	}
+	q.a.sessionID = ids[0]
+	return nil
+}
+
+// sessionHook returns the hook that must see the response's status and
+// headers to keep the bindings true, or nil:
+//   - a revision without sessions: any session id the server hands out is
+//     removed, as no binding stands behind it;
+//   - a request outside a session: a successful response that creates one
+//     binds it to the principal before the client sees its id;
+//   - a DELETE the server accepts: the binding is removed.
+//
+// ended receives the bindings the store ended to make room for a new one.
+func (h *Handler) sessionHook(q *request, ended *[]Binding) func(int, http.Header) *refusal {
+	switch {
+	case q.modern:
+		return stripSessionID
+	case q.a.sessionID == "":
+		return func(status int, hdr http.Header) *refusal { return h.bind(q, status, hdr, ended) }
+	case q.r.Method == http.MethodDelete:
+		return func(status int, _ http.Header) *refusal {
+			if status/100 == 2 {
+				if err := h.cfg.store.Delete(q.r.Context(), q.a.sessionID); err != nil {
+					h.cfg.log.LogAttrs(q.r.Context(), slog.LevelError, "mcpauth: could not forget a deleted session", slog.Any("error", err))
+				}
+			}
+			return nil
+		}
+	}
+	return nil
+}
+
+func stripSessionID(_ int, hdr http.Header) *refusal {
+	delete(hdr, headerSession)
+	return nil
+}
+
+// bind binds a session the response creates, or refuses the response when
+// the binding fails, so that an unbound session id never reaches the
+// client.
+func (h *Handler) bind(q *request, status int, hdr http.Header, ended *[]Binding) *refusal {
+	created := hdr[headerSession]
+	if status/100 != 2 || len(created) == 0 {
+		return nil
+	}
+	ctx := q.r.Context()
+	err := errUnbound
+	if len(created) == 1 && created[0] != "" {
+		var e []Binding
+		if e, err = h.cfg.store.Bind(ctx, created[0], q.key); err == nil {
+			h.owners.put(q.key, ownerOf(q.a.principal))
+			*ended = e
+			return nil
+		}
+	}
+	delete(hdr, headerSession)
+	return authRefusal(refusedByBinding, q.firstID(), authresult.Unavailable("session could not be bound", 0, err))
+}
+
+// ownerOf is the part of p a DELETE on its behalf needs: identity and
+// scopes, no claims, no expiry (it may be sent after the token expired).
+func ownerOf(p *authresult.Principal) *authresult.Principal {
+	return &authresult.Principal{Subject: p.Subject, Issuer: p.Issuer, Audience: p.Audience, Scopes: p.Scopes, ClientID: p.ClientID}
+}
+
+// maxEnders bounds the goroutines that end sessions in the background.
+const maxEnders = 4
+
+// endTimeout bounds one DELETE that ends a session on the server.
+const endTimeout = 10 * time.Second
+
+// endSessions ends on the wrapped handler the sessions whose bindings the
+// store ended (evicted to make room, or expired), so that the server
+// forgets them too: a DELETE with the session id, on behalf of its owner.
+// It runs in the background, at most maxEnders batches at a time; past
+// that, on the caller's goroutine.
+func (h *Handler) endSessions(r *http.Request, ended []Binding) {
+	if len(ended) == 0 {
+		return
+	}
+	ctx := context.WithoutCancel(r.Context())
+	u := *r.URL
+	run := func() {
+		for _, b := range ended {
+			h.endSession(ctx, &u, r.Host, b)
+		}
+	}
+	select {
+	case h.enders <- struct{}{}:
+		go func() {
+			defer func() { <-h.enders }()
+			run()
+		}()
+	default:
+		run()
+	}
+}
+
+var errNoOwner = errors.New("mcphandler: owner of an ended session unknown")
+
+// endSession sends one DELETE through the wrapped handler.
+func (h *Handler) endSession(ctx context.Context, u *url.URL, host string, b Binding) {
+	owner, ok := h.owners.get(b.Key)
+	if !ok {
+		h.cfg.log.LogAttrs(ctx, slog.LevelDebug, "mcpauth: session ended without its owner known; the server's own timeout applies", slog.Any("error", errNoOwner))
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, endTimeout)
+	defer cancel()
+	q := &request{a: Admission{principal: owner, sessionID: b.ID}, key: b.Key}
+	r := (&http.Request{
+		Method: http.MethodDelete, URL: u, Host: host, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header: http.Header{headerSession: {b.ID}}, Body: http.NoBody,
+	}).WithContext(newContext(authresult.NewContext(ctx, owner), &q.a))
+	defer func() {
+		if rec := recover(); rec != nil {
+			h.cfg.log.LogAttrs(ctx, slog.LevelError, "mcpauth: server panicked ending a session",
+				slog.String("panic", fmt.Sprint(rec)), slog.String("stack", string(debug.Stack())))
+		}
+	}()
+	next, err := h.serverFor(r, owner)
+	if err != nil {
+		h.cfg.log.LogAttrs(ctx, slog.LevelWarn, "mcpauth: could not end a session on the server", slog.Any("error", err))
+		return
+	}
+	var w discardWriter
+	next.ServeHTTP(&w, r)
+	if w.status/100 != 2 && w.status != http.StatusNotFound {
+		h.cfg.log.LogAttrs(ctx, slog.LevelWarn, "mcpauth: server did not end a session", slog.Int("status", w.status))
+	}
+}
+
+// discardWriter is the response writer of the guard's own requests.
+type discardWriter struct {
+	hdr    http.Header
+	status int
+}
+
+func (w *discardWriter) Header() http.Header {
+	if w.hdr == nil {
+		w.hdr = http.Header{}
+	}
+	return w.hdr
+}
+
+func (w *discardWriter) WriteHeader(status int) {
+	if w.status == 0 {
+		w.status = status
+	}
+}
+
+func (w *discardWriter) Write(p []byte) (int, error) {
+	w.WriteHeader(http.StatusOK)
+	return len(p), nil
+}
