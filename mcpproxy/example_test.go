@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/mcpauth/mcpauth/authresult"
+	"github.com/mcpauth/mcpauth/mcphandler"
 	"github.com/mcpauth/mcpauth/mcpproxy"
 )
 
@@ -20,17 +21,25 @@ func ExampleNew() {
 	}))
 	defer upstream.Close()
 	u, _ := url.Parse(upstream.URL + "/mcp")
-	proxy, _ := mcpproxy.New(u, &mcpproxy.Options{
+	proxy, err := mcpproxy.New(u, &mcpproxy.Options{
 		UpstreamHeaders: func(context.Context, *authresult.Principal) (http.Header, error) {
 			return http.Header{"Authorization": {"Bearer gateway-key"}}, nil
 		},
 	})
+	if err != nil {
+		panic(err)
+	}
+	guard, err := mcphandler.New(proxy, nil) // the proxy forwards what the guard admitted
+	if err != nil {
+		panic(err)
+	}
 
-	r := httptest.NewRequest(http.MethodPost, "/mcp", strings.NewReader(`{}`))
+	r := httptest.NewRequest(http.MethodPost, "/mcp", strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"ping"}`))
+	r.Header.Set("Content-Type", "application/json")
 	r.Header.Set("Authorization", "Bearer the-clients-token")
 	r = r.WithContext(authresult.NewContext(r.Context(), &authresult.Principal{Subject: "alice"})) // set by middleware
 	w := httptest.NewRecorder()
-	proxy.ServeHTTP(w, r)
+	guard.ServeHTTP(w, r)
 	body, _ := io.ReadAll(w.Result().Body)
 	fmt.Println(string(body))
 	// Output:

@@ -6,92 +6,93 @@
 //	guard, err := mcphandler.New(proxy, &mcphandler.Options{Challenge: auth.Challenge()})
 //	mux.Handle("/mcp", auth.Handler(guard))
 //
+// The upstream acts on exactly what the guard checked. The proxy forwards
+// only requests an mcphandler guard admitted, and it builds each upstream
+// request rather than copying the client's: the body is the exact bytes
+// the guard parsed ([mcphandler.Admission.Body]), under a Content-Type the
+// proxy writes itself (application/json); the session id and protocol
+// version are the ones the guard checked; of the client's other headers
+// only an allow-list goes on (Accept, User-Agent, Last-Event-ID, and
+// Mcp-Method and Mcp-Name where the guard checked them against the body),
+// plus those Options.ForwardHeaders names. Nothing else — no charset, no
+// Content-Encoding, no header the guard did not read, no query string —
+// reaches the upstream.
+//
 // The proxy never forwards the client's Authorization header: the MCP
 // specification forbids passing a client's token through to another
 // service. Options.UpstreamHeaders attaches the gateway's own credentials
 // instead. Responses stream as they arrive, so SSE works unbuffered;
-// hop-by-hop headers are removed both ways, and so are request headers
-// whose names contain '_', which CGI-style servers would read as their
-// '-' twins. Responses reach the guard uncompressed, so that it can filter
-// them.
+// hop-by-hop response headers are removed. Responses reach the guard
+// uncompressed, so that it can filter them.
 package mcpproxy
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
-	"strings"
+	"sync"
 
 	"github.com/mcpauth/mcpauth/authresult"
 	"github.com/mcpauth/mcpauth/jsonrpcerr"
+	"github.com/mcpauth/mcpauth/mcphandler"
 )
-
-// Options configures a proxy. A nil *Options means the defaults.
-type Options struct {
-	// UpstreamHeaders, if set, returns headers to set on the upstream
-	// request for principal p, such as the gateway's own Authorization.
-	// An error refuses the request, answered by its type (see package
-	// jsonrpcerr).
-	UpstreamHeaders func(ctx context.Context, p *authresult.Principal) (http.Header, error)
-	// Transport carries upstream requests; nil means
-	// http.DefaultTransport.
-	Transport http.RoundTripper
-	// Logger receives upstream failures. Nil discards.
-	Logger *slog.Logger
-}
 
 // ErrUpstream is the cause of every 502: the upstream could not be reached
 // or refused the gateway's own credentials.
 var ErrUpstream = errors.New("mcpproxy: upstream failed")
 
-type extraKey struct{}
+// errNotAdmitted is the cause of the 500 a request without a guard's
+// admission gets: the proxy is mounted without mcphandler in front.
+var errNotAdmitted = errors.New("mcpproxy: request not admitted by an mcphandler guard; mount the proxy behind mcphandler.New")
 
-// New returns a handler that sends every request to upstream, the full URL
-// of the upstream MCP endpoint (such as "http://127.0.0.1:3000/mcp"),
-// whatever the incoming path. It returns an error for a URL that is not
-// absolute http(s).
+// errGuardedUpstreamHeader is the cause of the 500 a credentials hook gets
+// for setting a header the proxy writes itself.
+var errGuardedUpstreamHeader = errors.New("mcpproxy: UpstreamHeaders set a header the proxy writes itself")
+
+type admittedKey struct{}
+
+// New returns a handler that sends every request an mcphandler guard
+// admitted to upstream, the full URL of the upstream MCP endpoint (such
+// as "http://127.0.0.1:3000/mcp"), whatever the incoming path. A request
+// without a principal gets 401 and one without an admission (no guard in
+// front) 500; neither is forwarded. New returns an error for a URL that is
+// not absolute http(s) or for invalid options.
 func New(upstream *url.URL, opts *Options) (http.Handler, error) {
 	if upstream == nil || (upstream.Scheme != "http" && upstream.Scheme != "https") || upstream.Host == "" {
 		return nil, fmt.Errorf("mcpproxy: upstream %v is not an absolute http(s) URL", upstream)
 	}
-	if opts == nil {
-		opts = &Options{}
-	}
-	log := opts.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
+	cfg, err := newConfig(opts)
+	if err != nil {
+		return nil, err
 	}
 	target := *upstream
+	var warnOnce sync.Once
 	rp := &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
+			fwd := pr.In.Context().Value(admittedKey{}).(*forward)
 			u := target
 			pr.Out.URL = &u
 			pr.Out.Host = ""
-			pr.Out.Header.Del("Authorization")
-			pr.Out.Header.Del("Proxy-Authorization")
-			// Servers that map headers CGI-style (Rack, WSGI, PHP) read
-			// Mcp_Session_Id as Mcp-Session-Id; names with '_' would reach
-			// them unchecked by the guard, so they are dropped, as nginx does.
-			for name := range pr.Out.Header {
-				if strings.IndexByte(name, '_') >= 0 {
-					delete(pr.Out.Header, name)
-				}
+			pr.Out.Header = cfg.upstreamHeader(pr.In, fwd)
+			pr.Out.Trailer = nil
+			pr.Out.TransferEncoding = nil
+			if body := fwd.a.Body(); pr.In.Method == http.MethodPost {
+				pr.Out.Body = io.NopCloser(bytes.NewReader(body))
+				pr.Out.ContentLength = int64(len(body))
+			} else {
+				pr.Out.Body, pr.Out.ContentLength = http.NoBody, 0
 			}
-			// The guard must read what it filters: ask for no encoding
-			// here and let the Transport negotiate and decompress.
-			pr.Out.Header.Del("Accept-Encoding")
+			pr.Out.GetBody = nil
 			pr.SetXForwarded()
-			if extra, ok := pr.In.Context().Value(extraKey{}).(http.Header); ok {
-				for k, v := range extra {
-					pr.Out.Header[http.CanonicalHeaderKey(k)] = v
-				}
-			}
 		},
-		Transport:     opts.Transport,
+		Transport:     cfg.transport,
 		FlushInterval: -1, // stream SSE as it comes
 		ModifyResponse: func(resp *http.Response) error {
 			if resp.StatusCode == http.StatusUnauthorized || (resp.StatusCode == http.StatusForbidden && resp.Header.Get("WWW-Authenticate") != "") {
@@ -106,8 +107,12 @@ func New(upstream *url.URL, opts *Options) (http.Handler, error) {
 			if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
 				return // the client went away
 			}
-			log.LogAttrs(r.Context(), slog.LevelError, "mcpauth: upstream request failed", slog.Any("error", err))
-			jsonrpcerr.WriteCode(w, http.StatusBadGateway, nil, jsonrpcerr.CodeInternalError, "upstream unavailable")
+			cfg.log.LogAttrs(r.Context(), slog.LevelError, "mcpauth: upstream request failed", slog.Any("error", err))
+			var id json.RawMessage
+			if fwd, ok := r.Context().Value(admittedKey{}).(*forward); ok {
+				id = requestID(fwd.a)
+			}
+			jsonrpcerr.WriteCode(w, http.StatusBadGateway, id, jsonrpcerr.CodeInternalError, "upstream unavailable")
 		},
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -118,15 +123,31 @@ func New(upstream *url.URL, opts *Options) (http.Handler, error) {
 			jsonrpcerr.Write(w, nil, authresult.NoCredentials(), nil)
 			return
 		}
-		if opts.UpstreamHeaders != nil {
-			extra, err := opts.UpstreamHeaders(r.Context(), p)
+		a, ok := mcphandler.FromContext(r.Context())
+		if !ok || a.Principal() != p {
+			warnOnce.Do(func() { cfg.log.LogAttrs(r.Context(), slog.LevelError, "mcpauth: "+errNotAdmitted.Error()) })
+			jsonrpcerr.Write(w, nil, authresult.Internal(errNotAdmitted), nil)
+			return
+		}
+		fwd := &forward{a: a}
+		if cfg.upstreamHeaders != nil {
+			extra, err := cfg.upstreamHeaders(r.Context(), p)
+			if err == nil && writesGuarded(extra) {
+				err = authresult.Internal(errGuardedUpstreamHeader)
+			}
 			if err != nil {
-				log.LogAttrs(r.Context(), slog.LevelError, "mcpauth: upstream credentials", slog.Any("error", err))
-				jsonrpcerr.Write(w, jsonrpcerr.RequestID(r, 0), err, nil)
+				cfg.log.LogAttrs(r.Context(), slog.LevelError, "mcpauth: upstream credentials", slog.Any("error", err))
+				jsonrpcerr.Write(w, requestID(a), err, nil)
 				return
 			}
-			r = r.WithContext(context.WithValue(r.Context(), extraKey{}, extra))
+			fwd.extra = extra
 		}
-		rp.ServeHTTP(w, r)
+		rp.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), admittedKey{}, fwd)))
 	}), nil
+}
+
+// forward is what the rewrite of one upstream request needs.
+type forward struct {
+	a     *mcphandler.Admission
+	extra http.Header // from Options.UpstreamHeaders
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/mcpauth/mcpauth/authresult"
+	"github.com/mcpauth/mcpauth/mcphandler"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -31,67 +32,167 @@ func withPrincipal(p *authresult.Principal, h http.Handler) http.Handler {
 	})
 }
 
-func newProxy(t *testing.T, upstream string, opts *Options, p *authresult.Principal) *httptest.Server {
+// guarded puts an mcphandler guard in front of the proxy, as gateways do.
+func guarded(t *testing.T, upstream string, opts *Options) http.Handler {
 	t.Helper()
 	u, err := url.Parse(upstream)
 	require.NoError(t, err)
 	h, err := New(u, opts)
 	require.NoError(t, err)
-	ts := httptest.NewServer(withPrincipal(p, h))
+	g, err := mcphandler.New(h, nil)
+	require.NoError(t, err)
+	return g
+}
+
+func newProxy(t *testing.T, upstream string, opts *Options, p *authresult.Principal) *httptest.Server {
+	t.Helper()
+	ts := httptest.NewServer(withPrincipal(p, guarded(t, upstream, opts)))
 	t.Cleanup(ts.Close)
 	return ts
 }
 
+const ping = `{"jsonrpc":"2.0","id":1,"method":"ping"}`
+
+// postJSON sends body with Content-Type application/json.
+func postJSON(t *testing.T, url, body string, hdr ...string) *http.Response {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/json")
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Add(hdr[i], hdr[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	return resp
+}
+
 func TestHeadersAndPath(t *testing.T) {
 	var got *http.Request
+	var gotBody []byte
 	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		got = r.Clone(context.Background())
+		gotBody, _ = io.ReadAll(r.Body)
 		w.Header().Set("Connection", "X-Hop")
 		w.Header().Set("X-Hop", "leak")
 		w.Header().Set("Mcp-Session-Id", "s1")
-		_, _ = io.WriteString(w, "ok")
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"jsonrpc":"2.0","id":1,"result":{}}`)
 	}))
 	defer up.Close()
 	gw := newProxy(t, up.URL+"/mcp", &Options{UpstreamHeaders: func(_ context.Context, p *authresult.Principal) (http.Header, error) {
 		return http.Header{"Authorization": {"Bearer gateway-credential"}, "X-User": {p.Subject}}, nil
 	}}, alice)
 
-	req, _ := http.NewRequest(http.MethodPost, gw.URL+"/gateway/mcp?x=1", strings.NewReader(`{}`))
-	req.Header.Set("Authorization", "Bearer client-token")
-	req.Header.Set("Proxy-Authorization", "Basic x")
-	req.Header.Set("Connection", "X-Client-Hop")
-	req.Header.Set("X-Client-Hop", "leak")
-	req.Header.Set("Mcp-Session-Id", "s1")
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
+	resp := postJSON(t, gw.URL+"/gateway/mcp?x=1", ping,
+		"Authorization", "Bearer client-token", "Proxy-Authorization", "Basic x",
+		"Connection", "X-Client-Hop", "X-Client-Hop", "leak", "Mcp-Protocol-Version", "2025-11-25")
 	defer resp.Body.Close()
 	require.Equal(t, 200, resp.StatusCode)
 
 	assert.Equal(t, "/mcp", got.URL.Path, "the upstream endpoint, whatever the incoming path")
 	assert.Empty(t, got.URL.RawQuery)
+	assert.Equal(t, ping, string(gotBody))
 	assert.Equal(t, "Bearer gateway-credential", got.Header.Get("Authorization"), "never the client's token")
 	assert.NotContains(t, strings.Join(got.Header.Values("Authorization"), ","), "client-token")
 	assert.Empty(t, got.Header.Get("Proxy-Authorization"))
 	assert.Empty(t, got.Header.Get("X-Client-Hop"), "hop-by-hop headers are not forwarded")
 	assert.Equal(t, "alice", got.Header.Get("X-User"))
-	assert.Equal(t, "s1", got.Header.Get("Mcp-Session-Id"))
+	assert.Equal(t, "2025-11-25", got.Header.Get("Mcp-Protocol-Version"))
 	assert.NotEmpty(t, got.Header.Get("X-Forwarded-For"))
 	assert.Empty(t, resp.Header.Get("X-Hop"))
-	assert.Equal(t, "s1", resp.Header.Get("Mcp-Session-Id"))
+	assert.Equal(t, "s1", resp.Header.Get("Mcp-Session-Id"), "the guard bound it and lets it through")
+
+	// In the session the guard bound, the proxy sends the checked id.
+	resp = postJSON(t, gw.URL+"/gateway/mcp", ping, "Mcp-Session-Id", "s1")
+	resp.Body.Close()
+	require.Equal(t, 200, resp.StatusCode)
+	assert.Equal(t, []string{"s1"}, got.Header.Values("Mcp-Session-Id"))
+}
+
+// TestUpstreamGetsWhatWasChecked: the upstream request is built from the
+// guard's admission, not copied from the client's: the exact body bytes,
+// a Content-Type the proxy writes, and only allow-listed headers.
+func TestUpstreamGetsWhatWasChecked(t *testing.T) {
+	var got *http.Request
+	var gotBody []byte
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = r.Clone(context.Background())
+		gotBody, _ = io.ReadAll(r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"jsonrpc":"2.0","id":1,"result":{}}`)
+	}))
+	defer up.Close()
+	gw := newProxy(t, up.URL+"/mcp", &Options{ForwardHeaders: []string{"x-tenant"}}, alice)
+	body := "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\",\"params\":{\"x\":\"\\u00e9\"}} \n"
+	resp := postJSON(t, gw.URL+"/mcp?access=1", body,
+		"Accept", "application/json, text/event-stream",
+		"X-Tenant", "t1", "X-Http-Method-Override", "DELETE", "Cookie", "session=1", "Forwarded", "for=evil",
+		"Content-Encoding", "identity", "Mcp-Method", "tools/call")
+	resp.Body.Close()
+	require.Equal(t, 200, resp.StatusCode)
+	assert.Equal(t, body, string(gotBody), "the exact bytes the guard parsed")
+	assert.Equal(t, "application/json", got.Header.Get("Content-Type"))
+	assert.Equal(t, int64(len(body)), got.ContentLength)
+	assert.Equal(t, "application/json, text/event-stream", got.Header.Get("Accept"))
+	assert.Equal(t, "t1", got.Header.Get("X-Tenant"), "named in ForwardHeaders")
+	for _, name := range []string{"X-Http-Method-Override", "Cookie", "Forwarded", "Content-Encoding", "Mcp-Method", "Mcp-Session-Id"} {
+		assert.Empty(t, got.Header.Values(name), "%s is not forwarded", name)
+	}
+}
+
+func TestForwardHeadersValidation(t *testing.T) {
+	u, _ := url.Parse("http://127.0.0.1/mcp")
+	for _, name := range []string{"Authorization", "connection", "Mcp-Session-Id", "Content-Type", "Accept-Encoding", "X_Tenant", "bad name", "", "X-Forwarded-For"} {
+		_, err := New(u, &Options{ForwardHeaders: []string{name}})
+		assert.ErrorIs(t, err, errConfig, name)
+	}
+	_, err := New(u, &Options{ForwardHeaders: []string{"X-Tenant", "traceparent"}})
+	assert.NoError(t, err)
+}
+
+// TestRefusesWithoutAdmission: mounted without a guard, the proxy forwards
+// nothing, even with a principal.
+func TestRefusesWithoutAdmission(t *testing.T) {
+	var calls atomic.Int32
+	up := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { calls.Add(1) }))
+	defer up.Close()
+	u, _ := url.Parse(up.URL)
+	h, err := New(u, nil)
+	require.NoError(t, err)
+	gw := httptest.NewServer(withPrincipal(alice, h))
+	defer gw.Close()
+	resp := postJSON(t, gw.URL, ping)
+	resp.Body.Close()
+	assert.Equal(t, 500, resp.StatusCode)
+	assert.Zero(t, calls.Load())
+}
+
+// TestUpstreamHeadersCannotOverrideChecked: a credentials hook cannot put
+// a session id or a body type of its own on the request.
+func TestUpstreamHeadersCannotOverrideChecked(t *testing.T) {
+	var calls atomic.Int32
+	up := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { calls.Add(1) }))
+	defer up.Close()
+	for _, name := range []string{"Mcp-Session-Id", "content-type", "Mcp-Protocol-Version"} {
+		gw := newProxy(t, up.URL, &Options{UpstreamHeaders: func(context.Context, *authresult.Principal) (http.Header, error) {
+			return http.Header{name: {"x"}}, nil
+		}}, alice)
+		resp := postJSON(t, gw.URL, ping)
+		resp.Body.Close()
+		assert.Equal(t, 500, resp.StatusCode, name)
+	}
+	assert.Zero(t, calls.Load())
 }
 
 func TestUnderscoreHeadersDropped(t *testing.T) {
 	var got http.Header
 	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { got = r.Header.Clone() }))
 	defer up.Close()
-	gw := newProxy(t, up.URL, nil, alice)
-	req, _ := http.NewRequest(http.MethodPost, gw.URL, strings.NewReader(`{}`))
-	req.Header["Mcp_Session_Id"] = []string{"alices-session"}
-	req.Header["Mcp_protocol_version"] = []string{"2025-11-25"}
-	req.Header.Set("X-Fine", "kept")
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
+	gw := newProxy(t, up.URL, &Options{ForwardHeaders: []string{"X-Fine"}}, alice)
+	resp := postJSON(t, gw.URL, ping, "X_Fine", "dropped", "X-Fine", "kept", "X_Other", "dropped")
 	resp.Body.Close()
+	require.Equal(t, 200, resp.StatusCode)
 	for name := range got {
 		assert.NotContains(t, name, "_", "header %q reached the upstream", name)
 	}
@@ -112,10 +213,9 @@ func TestResponsesArriveUncompressed(t *testing.T) {
 		_, _ = io.WriteString(w, `{"jsonrpc":"2.0","id":1,"result":{}}`)
 	}))
 	defer up.Close()
-	u, _ := url.Parse(up.URL)
-	h, err := New(u, nil)
-	require.NoError(t, err)
-	r := httptest.NewRequest(http.MethodPost, "/mcp", strings.NewReader(`{}`))
+	h := guarded(t, up.URL, nil)
+	r := httptest.NewRequest(http.MethodPost, "/mcp", strings.NewReader(ping))
+	r.Header.Set("Content-Type", "application/json")
 	r.Header.Set("Accept-Encoding", "gzip, br")
 	r = r.WithContext(authresult.NewContext(r.Context(), alice))
 	w := httptest.NewRecorder()
@@ -132,11 +232,9 @@ func TestClientTokenNotForwardedWithoutHook(t *testing.T) {
 	}))
 	defer up.Close()
 	gw := newProxy(t, up.URL, nil, alice)
-	req, _ := http.NewRequest(http.MethodPost, gw.URL, strings.NewReader(`{}`))
-	req.Header.Set("Authorization", "Bearer client-token")
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
+	resp := postJSON(t, gw.URL, ping, "Authorization", "Bearer client-token")
 	resp.Body.Close()
+	require.Equal(t, 200, resp.StatusCode)
 	assert.Equal(t, "", auth.Load())
 }
 
@@ -174,11 +272,12 @@ func TestUpstreamFailures(t *testing.T) {
 	defer refuses.Close()
 	for _, u := range []string{downURL, refuses.URL} {
 		gw := newProxy(t, u, nil, alice)
-		resp, err := http.Post(gw.URL, "application/json", strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"ping"}`))
+		resp, err := http.Post(gw.URL, "application/json", strings.NewReader(`{"jsonrpc":"2.0","id":"q-7","method":"ping"}`))
 		require.NoError(t, err)
 		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		assert.Equal(t, 502, resp.StatusCode)
+		assert.Contains(t, string(body), `"id":"q-7"`, "the 502 echoes the request id")
 		assert.Empty(t, resp.Header.Get("WWW-Authenticate"), "the upstream's challenge is not the client's")
 		assert.NotContains(t, string(body), "secret")
 		assert.NotContains(t, string(body), "127.0.0.1")
@@ -190,8 +289,7 @@ func TestRefusesWithoutPrincipal(t *testing.T) {
 	up := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { calls.Add(1) }))
 	defer up.Close()
 	gw := newProxy(t, up.URL, nil, nil)
-	resp, err := http.Post(gw.URL, "application/json", strings.NewReader(`{}`))
-	require.NoError(t, err)
+	resp := postJSON(t, gw.URL, ping)
 	resp.Body.Close()
 	assert.Equal(t, 401, resp.StatusCode)
 	assert.Zero(t, calls.Load())

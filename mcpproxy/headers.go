@@ -1,0 +1,87 @@
+package mcpproxy
+
+import (
+	"encoding/json"
+	"net/http"
+
+	"github.com/mcpauth/mcpauth/mcphandler"
+)
+
+// passed are the client request headers that reach the upstream as sent:
+// none of them changes what the request means to an MCP server.
+var passed = []string{"Accept", "User-Agent", "Last-Event-Id"}
+
+// written are the headers the proxy writes itself, from what the guard
+// checked; a credentials hook may not set them.
+var written = map[string]bool{
+	"Content-Type": true, "Content-Length": true, "Content-Encoding": true, "Transfer-Encoding": true, "Host": true,
+	"Mcp-Session-Id": true, "Mcp-Protocol-Version": true, "Mcp-Method": true, "Mcp-Name": true,
+}
+
+// neverForwarded are client headers no configuration may pass on:
+// credentials, hop-by-hop headers, compression negotiation (the guard
+// must read responses), and the forwarding headers the proxy sets.
+var neverForwarded = map[string]bool{
+	"Authorization": true, "Proxy-Authorization": true,
+	"Connection": true, "Keep-Alive": true, "Proxy-Connection": true, "Te": true, "Trailer": true, "Upgrade": true,
+	"Accept-Encoding": true,
+	"Forwarded":       true, "X-Forwarded-For": true, "X-Forwarded-Host": true, "X-Forwarded-Proto": true,
+}
+
+// upstreamHeader builds the header of the upstream request for in, which
+// the guard admitted as a: the allow-listed client headers, then what the
+// proxy writes from the admission, then the credentials hook's headers.
+func (c *config) upstreamHeader(in *http.Request, f *forward) http.Header {
+	h := make(http.Header, 8)
+	for _, name := range passed {
+		if v := in.Header[name]; len(v) > 0 {
+			h[name] = v
+		}
+	}
+	for _, name := range c.forward {
+		if v := in.Header[name]; len(v) > 0 {
+			h[name] = v
+		}
+	}
+	a := f.a
+	if in.Method == http.MethodPost {
+		h["Content-Type"] = []string{"application/json"}
+	}
+	if id := a.SessionID(); id != "" {
+		h["Mcp-Session-Id"] = []string{id}
+	}
+	if v := a.ProtocolVersion(); v != "" {
+		h["Mcp-Protocol-Version"] = []string{v}
+		if mcphandler.Sessionless(v) {
+			// The guard checked these against the body.
+			for _, name := range []string{"Mcp-Method", "Mcp-Name"} {
+				if v := in.Header[name]; len(v) > 0 {
+					h[name] = v
+				}
+			}
+		}
+	}
+	for k, v := range f.extra {
+		h[http.CanonicalHeaderKey(k)] = v
+	}
+	return h
+}
+
+// writesGuarded reports whether a credentials hook's headers include one
+// the proxy writes itself.
+func writesGuarded(extra http.Header) bool {
+	for k := range extra {
+		if written[http.CanonicalHeaderKey(k)] {
+			return true
+		}
+	}
+	return false
+}
+
+// requestID is the id to echo in the proxy's own error responses.
+func requestID(a *mcphandler.Admission) json.RawMessage {
+	if a == nil {
+		return nil
+	}
+	return a.ID()
+}
