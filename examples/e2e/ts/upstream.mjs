@@ -1,0 +1,107 @@
+// An MCP server on the official TypeScript SDK, built the way its
+// documentation shows: createMcpExpressApp() (Express, express.json()) and
+// one stateful StreamableHTTPServerTransport per session. It trusts
+// everyone; the end-to-end tests put examples/gateway in front of it and
+// check what reaches its tools.
+//
+//	PORT=3000 node upstream.mjs
+//
+// It prints "LISTENING http://127.0.0.1:PORT/mcp" once it accepts
+// connections, and "EXEC <tool>" each time a tool handler runs. GET
+// /executions answers the counts so far as JSON, {"echo": 1, ...}; it is
+// for the test, which talks to it directly, never through the gateway.
+import { randomUUID } from 'node:crypto';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { createMcpExpressApp } from '@modelcontextprotocol/sdk/server/express.js';
+import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
+
+const executions = { echo: 0, whoami: 0, admin_stats: 0 };
+
+function executed(name) {
+  executions[name]++;
+  process.stdout.write(`EXEC ${name}\n`);
+}
+
+function newServer() {
+  const server = new McpServer({ name: 'ts-upstream', version: '1.0.0' });
+  server.registerTool('echo', { description: 'echoes its text', inputSchema: { text: z.string().optional() } }, async ({ text }) => {
+    executed('echo');
+    return { content: [{ type: 'text', text: text ?? '' }] };
+  });
+  server.registerTool('whoami', { description: 'says who is calling' }, async () => {
+    executed('whoami');
+    return { content: [{ type: 'text', text: 'anyone' }] };
+  });
+  server.registerTool('admin_stats', { description: 'administrators only' }, async () => {
+    executed('admin_stats');
+    return { content: [{ type: 'text', text: 'ADMIN STATS: sessions=1' }] };
+  });
+  return server;
+}
+
+const transports = {}; // session id -> transport
+
+const app = createMcpExpressApp();
+
+app.get('/executions', (_req, res) => {
+  res.json(executions);
+});
+
+app.post('/mcp', async (req, res) => {
+  const sid = req.headers['mcp-session-id'];
+  let transport;
+  if (sid && transports[sid]) {
+    transport = transports[sid];
+  } else if (!sid && isInitializeRequest(req.body)) {
+    transport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: () => randomUUID(),
+      onsessioninitialized: (id) => {
+        transports[id] = transport;
+      },
+    });
+    transport.onclose = () => {
+      if (transport.sessionId) delete transports[transport.sessionId];
+    };
+    await newServer().connect(transport);
+  } else {
+    res.status(400).json({ jsonrpc: '2.0', error: { code: -32000, message: 'Bad Request: No valid session ID provided' }, id: null });
+    return;
+  }
+  await transport.handleRequest(req, res, req.body);
+});
+
+const sessionRequest = async (req, res) => {
+  const sid = req.headers['mcp-session-id'];
+  if (!sid || !transports[sid]) {
+    res.status(400).send('Invalid or missing session ID');
+    return;
+  }
+  await transports[sid].handleRequest(req, res);
+};
+app.get('/mcp', sessionRequest);
+app.delete('/mcp', sessionRequest);
+
+const listener = app.listen(Number(process.env.PORT || 0), '127.0.0.1', (err) => {
+  if (err) {
+    console.error(err);
+    process.exit(1);
+  }
+  process.stdout.write(`LISTENING http://127.0.0.1:${listener.address().port}/mcp\n`);
+});
+
+async function shutdown() {
+  for (const t of Object.values(transports)) {
+    try {
+      await t.close();
+    } catch {
+      // closing anyway
+    }
+  }
+  listener.close(() => process.exit(0));
+  listener.closeAllConnections();
+  setTimeout(() => process.exit(0), 2000).unref();
+}
+process.on('SIGTERM', shutdown);
+process.on('SIGINT', shutdown);
