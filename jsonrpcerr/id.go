@@ -3,6 +3,7 @@ package jsonrpcerr
 import (
 	"encoding/json"
 	"net/http"
+	"time"
 	"unicode/utf8"
 
 	"github.com/mcpauth/mcpauth/internal/jsonscan"
@@ -24,13 +25,22 @@ const DefaultMaxBodyBytes = 64 << 10
 // the identical bytes, including any part beyond max. Reading stops at max+1
 // bytes; max <= 0 means [DefaultMaxBodyBytes].
 func RequestID(r *http.Request, max int64) json.RawMessage {
+	return RequestIDWithin(nil, r, max, 0)
+}
+
+// RequestIDWithin is [RequestID] with the read bounded by time as well as
+// size, so that a client sending its body slowly cannot hold a refusal:
+// when timeout is positive and w supports read deadlines (through
+// [http.ResponseController]; net/http's writers do), reading stops timeout
+// from now and the id is null. The deadline is lifted before it returns.
+func RequestIDWithin(w http.ResponseWriter, r *http.Request, max int64, timeout time.Duration) json.RawMessage {
 	if r.Method != http.MethodPost {
 		return nil
 	}
 	if max <= 0 {
 		max = DefaultMaxBodyBytes
 	}
-	body, complete, err := reqbody.Peek(r, max)
+	body, complete, err := reqbody.PeekWithin(w, r, max, timeout)
 	if !complete || err != nil {
 		return nil
 	}

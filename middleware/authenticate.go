@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"os"
 	"runtime/debug"
 	"time"
 
@@ -103,13 +104,14 @@ func isNilFunc(v TokenVerifier) bool {
 // replace r.Body with an equivalent reader (to look for a token in a form
 // body).
 func (a *Authenticator) Check(r *http.Request) (*authresult.Principal, error) {
-	p, _, err := a.check(r)
+	p, _, err := a.check(nil, r)
 	return p, err
 }
 
-// check is Check plus whether the verifier panicked.
-func (a *Authenticator) check(r *http.Request) (p *authresult.Principal, panicked bool, err error) {
-	c, cerr := extract(r, a.cfg.maxTokenBytes, a.cfg.maxBodyBytes)
+// check is Check plus whether the verifier panicked. With w, the read of
+// a form body is bounded by Options.BodyReadTimeout.
+func (a *Authenticator) check(w http.ResponseWriter, r *http.Request) (p *authresult.Principal, panicked bool, err error) {
+	c, cerr := extract(w, r, a.cfg.maxTokenBytes, a.cfg.maxBodyBytes, a.cfg.bodyTimeout)
 	if cerr != nil {
 		return nil, false, cerr
 	}
@@ -151,9 +153,11 @@ func (a *Authenticator) Handler(next http.Handler) http.Handler {
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := a.start()
-		p, panicked, err := a.check(r)
+		p, panicked, err := a.check(w, r)
 		ctx := r.Context()
-		if ctx.Err() != nil {
+		if ctx.Err() != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
+			// A body read that hit BodyReadTimeout cancels the context
+			// too; that client still gets its answer.
 			a.cfg.log.LogAttrs(ctx, slog.LevelDebug, "mcpauth: client went away during authentication")
 			return
 		}
@@ -187,7 +191,7 @@ func (a *Authenticator) refuse(w http.ResponseWriter, r *http.Request, err error
 		}
 		a.cfg.onDecision(r, Decision{Err: e, Status: e.Status(), Reason: reason, Latency: time.Since(start)})
 	}
-	jsonrpcerr.Write(w, jsonrpcerr.RequestID(r, a.cfg.maxBodyBytes), err, &a.cfg.challenge)
+	jsonrpcerr.Write(w, jsonrpcerr.RequestIDWithin(w, r, a.cfg.maxBodyBytes, a.cfg.bodyTimeout), err, &a.cfg.challenge)
 }
 
 func (a *Authenticator) logFailure(r *http.Request, e *authresult.Error, err error) {

@@ -5,7 +5,9 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
+	"time"
 
 	"github.com/mcpauth/mcpauth/authresult"
 	"github.com/mcpauth/mcpauth/internal/reqbody"
@@ -19,6 +21,7 @@ var (
 	ErrMalformedBearer       = errors.New("malformed Bearer credentials")
 	ErrTokenTooLarge         = errors.New("bearer token exceeds the size cap")
 	ErrFormTooLarge          = errors.New("form body too large to inspect")
+	ErrFormTimeout           = errors.New("form body not received within BodyReadTimeout")
 	ErrOtherScheme           = errors.New("authorization scheme is not Bearer")
 )
 
@@ -33,7 +36,7 @@ type credentials struct {
 // the query or a form body (MCP forbids tokens in URLs; RFC 6750 §2
 // forbids more than one method). A non-Bearer scheme is not an error here:
 // it yields no token, for the caller to treat as "no credentials".
-func extract(r *http.Request, maxToken int, maxBody int64) (credentials, *authresult.Error) {
+func extract(w http.ResponseWriter, r *http.Request, maxToken int, maxBody int64, bodyTimeout time.Duration) (credentials, *authresult.Error) {
 	var c credentials
 	values := r.Header["Authorization"] // the key is canonical; skip re-canonicalising
 	switch len(values) {
@@ -53,8 +56,11 @@ func extract(r *http.Request, maxToken int, maxBody int64) (credentials, *authre
 		return c, authresult.InvalidRequest("access tokens must not be sent in the URL", ErrTokenInQuery)
 	}
 	if r.Method == http.MethodPost && isForm(r.Header["Content-Type"]) {
-		body, complete, err := reqbody.Peek(r, maxBody)
-		if err != nil || !complete {
+		body, complete, err := reqbody.PeekWithin(w, r, maxBody, bodyTimeout)
+		switch {
+		case errors.Is(err, os.ErrDeadlineExceeded):
+			return c, authresult.InvalidRequest("form body not received in time", errors.Join(ErrFormTimeout, err))
+		case err != nil || !complete:
 			return c, authresult.InvalidRequest("form body too large", errors.Join(ErrFormTooLarge, err))
 		}
 		if hasAccessToken(string(body)) {

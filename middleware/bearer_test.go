@@ -100,7 +100,7 @@ func TestExtract(t *testing.T) {
 			for _, h := range tt.headers {
 				r.Header.Add(h[0], h[1])
 			}
-			c, err := extract(r, 100, 1024)
+			c, err := extract(nil, r, 100, 1024, 0)
 			if tt.kind == 0 {
 				require.Nil(t, err)
 				assert.Equal(t, tt.token, c.token)

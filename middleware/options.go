@@ -18,6 +18,10 @@ import (
 // Options.MaxTokenBytes is zero.
 const DefaultMaxTokenBytes = 8 << 10
 
+// DefaultBodyReadTimeout bounds the body reads of the authentication layer
+// when Options.BodyReadTimeout is zero.
+const DefaultBodyReadTimeout = time.Second
+
 // Options configures an [Authenticator]. A nil *Options, and every zero
 // field, means the documented safe default.
 type Options struct {
@@ -55,6 +59,12 @@ type Options struct {
 	// echo its JSON-RPC id, or to look for a token in a form body.
 	// Default jsonrpcerr.DefaultMaxBodyBytes.
 	MaxBodyBytes int64
+	// BodyReadTimeout bounds how long those reads wait for the body, so
+	// that a client without valid credentials that sends its body slowly
+	// gets its answer anyway (the id is then null). It needs a response
+	// writer that supports read deadlines (net/http's does). Default
+	// DefaultBodyReadTimeout.
+	BodyReadTimeout time.Duration
 	// MaxTokenBytes caps the bearer token's length; longer tokens are
 	// refused with 400 before any verifier runs. Default
 	// DefaultMaxTokenBytes.
@@ -88,6 +98,7 @@ type config struct {
 	log            *slog.Logger
 	onDecision     func(*http.Request, Decision)
 	maxBodyBytes   int64
+	bodyTimeout    time.Duration
 	maxTokenBytes  int
 	metadataConfig bool
 }
@@ -103,6 +114,7 @@ func newConfig(o *Options) (*config, error) {
 		log:           o.Logger,
 		onDecision:    o.OnDecision,
 		maxBodyBytes:  o.MaxBodyBytes,
+		bodyTimeout:   o.BodyReadTimeout,
 		maxTokenBytes: o.MaxTokenBytes,
 		resourceName:  o.ResourceName,
 	}
@@ -114,6 +126,12 @@ func newConfig(o *Options) (*config, error) {
 		return nil, fmt.Errorf("%w: MaxBodyBytes %d is negative", errConfig, c.maxBodyBytes)
 	case c.maxBodyBytes == 0:
 		c.maxBodyBytes = jsonrpcerr.DefaultMaxBodyBytes
+	}
+	switch {
+	case c.bodyTimeout < 0:
+		return nil, fmt.Errorf("%w: BodyReadTimeout %v is negative", errConfig, c.bodyTimeout)
+	case c.bodyTimeout == 0:
+		c.bodyTimeout = DefaultBodyReadTimeout
 	}
 	switch {
 	case c.maxTokenBytes < 0:

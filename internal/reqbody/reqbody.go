@@ -80,16 +80,24 @@ func (b *replay) Read(p []byte) (int, error) {
 // PeekWithin is [Peek] with the read bounded by time as well as size: when
 // timeout is positive and w supports read deadlines (through
 // [http.ResponseController]), reading stops timeout from now with an
-// error that matches [os.ErrDeadlineExceeded]. The deadline is lifted
-// before PeekWithin returns, so it never outlives the read.
+// error that matches [os.ErrDeadlineExceeded]. The deadline is lifted when
+// the whole body was read; otherwise it stays, so that whatever the
+// server still reads of this body after the handler (net/http drains up
+// to 256 KiB of an unread body) is bounded by it too.
 func PeekWithin(w http.ResponseWriter, r *http.Request, max int64, timeout time.Duration) (body []byte, complete bool, err error) {
-	if timeout > 0 && w != nil && r.Body != nil && r.Body != http.NoBody {
-		if rb, ok := r.Body.(*replay); !ok || rb.rest != nil { // else all is in memory
-			rc := http.NewResponseController(w)
-			if rc.SetReadDeadline(time.Now().Add(timeout)) == nil {
-				defer func() { _ = rc.SetReadDeadline(time.Time{}) }()
-			}
-		}
+	if timeout <= 0 || w == nil || r.Body == nil || r.Body == http.NoBody {
+		return Peek(r, max)
 	}
-	return Peek(r, max)
+	if rb, ok := r.Body.(*replay); ok && rb.rest == nil {
+		return Peek(r, max) // all of it is in memory already
+	}
+	rc := http.NewResponseController(w)
+	if rc.SetReadDeadline(time.Now().Add(timeout)) != nil {
+		return Peek(r, max)
+	}
+	body, complete, err = Peek(r, max)
+	if complete && err == nil {
+		_ = rc.SetReadDeadline(time.Time{})
+	}
+	return body, complete, err
 }
