@@ -255,3 +255,43 @@ func TestHandlerAloneFailsClosed(t *testing.T) {
 	assert.Equal(t, 401, resp.StatusCode)
 	assert.Empty(t, resp.Header.Get("Mcp-Session-Id"))
 }
+
+// TestSessionsBoundedOnTheSDK: one user initializing over and over holds
+// at most the guard's per-principal bound of sessions on the real SDK
+// server, because the guard ends (DELETE) each session it evicts; without
+// that, every initialize left a session the SDK never expires.
+func TestSessionsBoundedOnTheSDK(t *testing.T) {
+	server := mcp.NewServer(&mcp.Implementation{Name: "test", Version: "v1"}, nil)
+	sdk := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return server }, nil)
+	guard, err := mcphandler.New(gosdk.Handler(sdk), &mcphandler.Options{
+		Store: mcphandler.NewMemoryStore(mcphandler.MemoryStoreOptions{MaxPerPrincipal: 4}),
+	})
+	require.NoError(t, err)
+	alice := principals["alice-1"]
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		guard.ServeHTTP(w, r.WithContext(authresult.NewContext(r.Context(), alice)))
+	}))
+	t.Cleanup(ts.Close)
+	count := func() int {
+		n := 0
+		for range server.Sessions() {
+			n++
+		}
+		return n
+	}
+	for i := range 300 {
+		req, err := http.NewRequest(http.MethodPost, ts.URL+"/mcp", strings.NewReader(
+			`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}`))
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept", "application/json, text/event-stream")
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		require.Equal(t, 200, resp.StatusCode, "initialize %d", i)
+	}
+	assert.Eventually(t, func() bool { return count() <= 4 }, 10*time.Second, 10*time.Millisecond,
+		"the SDK holds at most the bound of sessions, not 300")
+	t.Logf("sessions on the SDK after 300 initializes: %d", count())
+}
