@@ -3,6 +3,7 @@ package jwtverify
 import (
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -344,4 +345,52 @@ func TestJWKSCacheControlSchedulesRefresh(t *testing.T) {
 	v.sources[0].mu.Lock()
 	defer v.sources[0].mu.Unlock()
 	assert.Equal(t, 2*time.Minute, v.sources[0].ttl)
+}
+
+// TestJWKSRedirects: a JWKS URL that redirects to another origin does not
+// get to choose the keys (its key never validates a token; the verifier
+// answers 503 as for an outage), while a redirect within the origin is
+// followed.
+func TestJWKSRedirects(t *testing.T) {
+	evil := newKeyServer(t, jwk(t, &rsaKey2.PublicKey, "k", "RS256", "sig"))
+	same := newKeyServer(t, jwk(t, &rsaKey.PublicKey, "k", "RS256", "sig"))
+	redirect := func(to func(r *http.Request) string) *httptest.Server {
+		s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/keys" {
+				same.Config.Handler.ServeHTTP(w, r)
+				return
+			}
+			http.Redirect(w, r, to(r), http.StatusFound)
+		}))
+		t.Cleanup(s.Close)
+		return s
+	}
+	cross := redirect(func(*http.Request) string { return evil.URL })
+	within := redirect(func(*http.Request) string { return "/keys" })
+	for _, tc := range []struct {
+		name  string
+		url   string
+		token string
+		ok    bool
+	}{
+		{"cross-origin redirect", cross.URL + "/jwks", rs2Tok(t, "k"), false},
+		{"same-origin redirect", within.URL + "/jwks", rsTok(t, "k"), true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newClock()
+			v := newVerifier(t, func() Options {
+				o := baseOptions(c)
+				o.Algorithms = []string{"RS256"}
+				o.JWKS = []JWKSSource{{URL: tc.url}}
+				return o
+			}())
+			_, err := v.VerifyToken(context.Background(), tc.token)
+			if tc.ok {
+				require.NoError(t, err)
+				return
+			}
+			requireKind(t, err, authresult.KindUnavailable)
+		})
+	}
+	assert.Zero(t, evil.hits.Load(), "the other origin was never asked for keys")
 }

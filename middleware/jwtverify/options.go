@@ -51,8 +51,12 @@ type Options struct {
 	JWKSFetch JWKSOptions
 
 	// HTTPClient fetches JWKS. Nil means a client of its own with no
-	// global timeout (JWKSOptions.Timeout bounds each fetch). Its
-	// CheckRedirect and Transport are used as given.
+	// global timeout (JWKSOptions.Timeout bounds each fetch). Redirects
+	// are followed only within the JWKS URL's origin (scheme, host and
+	// port), at most five times, unless the client has a CheckRedirect of
+	// its own, which is then used as given: a key set redirected to
+	// another host would let that host choose the keys. A refused
+	// redirect counts as an outage (503), not as an unknown key.
 	HTTPClient *http.Client
 
 	// AllowMissingExpiry accepts tokens without "exp". By default "exp"

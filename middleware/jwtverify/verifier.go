@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"strings"
 	"sync"
 	"time"
@@ -85,10 +84,7 @@ func New(opts Options) (*Verifier, error) {
 	}
 	var ctx context.Context
 	ctx, v.cancel = context.WithCancel(context.Background())
-	client := opts.HTTPClient
-	if client == nil {
-		client = &http.Client{}
-	}
+	client := withSameOriginRedirects(opts.HTTPClient)
 	cfg := opts.JWKSFetch.withDefaults()
 	v.retryAfter = cfg.RetryAfter
 	allowed := make([]*algorithm, 0, len(v.algs))
