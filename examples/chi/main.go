@@ -37,7 +37,7 @@ func main() {
 	fmt.Printf("mcpauth chi example on http://%s/mcp\n", *addr)
 	fmt.Printf("  reader token: %s\n  admin token:  %s\n", readToken, adminToken)
 	fmt.Printf("  curl -i -H 'Authorization: Bearer %s' http://%s/mcp/admin\n", readToken, *addr)
-	srv := &http.Server{Addr: *addr, Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Addr: *addr, Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
 	log.Fatal(srv.ListenAndServe())
 }
 

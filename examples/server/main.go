@@ -20,6 +20,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
@@ -47,7 +48,9 @@ func run(cfg *demo.Config) error {
 // endpoint behind authentication and the guard.
 func newHandler(stack *demo.Stack, stateless bool) (http.Handler, error) {
 	sdk := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return newMCPServer() },
-		&mcp.StreamableHTTPOptions{Stateless: stateless, Logger: slog.New(slog.DiscardHandler)})
+		// The SDK keeps a session until it is deleted or times out; the
+		// guard deletes those it evicts, the timeout ends the rest.
+		&mcp.StreamableHTTPOptions{Stateless: stateless, SessionTimeout: time.Hour, Logger: slog.New(slog.DiscardHandler)})
 	guard, err := mcphandler.New(gosdk.Handler(sdk), &mcphandler.Options{
 		Challenge: stack.Auth.Challenge(),
 		Policy: &mcphandler.Policy{

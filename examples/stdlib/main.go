@@ -38,7 +38,7 @@ func main() {
 	fmt.Printf("  curl -i http://%s/mcp\n", *addr)
 	fmt.Printf("  curl -i -H 'Authorization: Bearer %s' http://%s/mcp\n", token, *addr)
 	fmt.Printf("  curl -i http://%s/.well-known/oauth-protected-resource/mcp\n", *addr)
-	srv := &http.Server{Addr: *addr, Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Addr: *addr, Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
 	if err := srv.ListenAndServe(); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)

@@ -256,9 +256,12 @@ func Run(c *Config, title string, extra []string, handler func(*Stack) (http.Han
 }
 
 // Serve serves h on ln until SIGINT or SIGTERM, then shuts down
-// gracefully within five seconds.
+// gracefully within five seconds. Clients get ten seconds for their
+// headers and thirty for a whole request; an idle connection is closed
+// after two minutes. There is no write timeout, which would cut SSE
+// streams.
 func Serve(ln net.Listener, h http.Handler) error {
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	go func() {
