@@ -64,7 +64,8 @@ type request struct {
 	w      http.ResponseWriter // only to bound the body read by time
 	modern bool                // a revision without sessions
 	batch  bool
-	key    Key // the binding key of principal and route
+	key    Key       // the binding key of principal and route
+	ended  []Binding // bindings the store ended to bind this request's session
 	one    [1]message
 }
 
@@ -184,7 +185,7 @@ func (h *Handler) checkJSONRPC(q *request) *refusal {
 	if q.r.Method != http.MethodPost {
 		return nil
 	}
-	msgs, batch, perr := parseBody(q.a.body, q.one[:0])
+	msgs, batch, perr := parseBody(q.a.body, q.one[:0], h.cfg.names)
 	if perr != nil {
 		return perr.refusal()
 	}

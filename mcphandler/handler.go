@@ -89,8 +89,7 @@ func (h *Handler) serve(w http.ResponseWriter, q *request) {
 	}
 	r = r.WithContext(newContext(r.Context(), &q.a))
 
-	var ended []Binding
-	onHeader := h.sessionHook(q, &ended)
+	onHeader := h.sessionHook(q)
 	var allowed func(string) bool
 	if h.cfg.policy != nil && (r.Method == http.MethodGet || slices.ContainsFunc(q.a.msgs, func(m message) bool { return m.method == "tools/list" })) {
 		// GET streams are filtered too: a resumed stream (Last-Event-ID)
@@ -117,7 +116,7 @@ func (h *Handler) serve(w http.ResponseWriter, q *request) {
 	if f != nil {
 		h.respond(w, r, f)
 	}
-	h.endSessions(r, ended)
+	h.endSessions(r, q.ended)
 }
 
 // warnMissingMiddleware logs, once, that the guard is mounted without the

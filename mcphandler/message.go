@@ -1,6 +1,7 @@
 package mcphandler
 
 import (
+	"bytes"
 	"encoding/json"
 	"strings"
 	"unicode/utf8"
@@ -48,7 +49,11 @@ func nameParam(method string) string {
 // Unicode case folding) could read as a significant member, and any
 // duplicate of one, is refused, so the guard and the server can never
 // disagree on which method, tool or id a body carries.
-func parseBody(body []byte, dst []message) (msgs []message, batch bool, perr *rpcError) {
+//
+// names maps strings the caller knows (such as the tools a policy names)
+// to themselves, so that a target name found among them costs no
+// allocation; it may be nil.
+func parseBody(body []byte, dst []message, names map[string]string) (msgs []message, batch bool, perr *rpcError) {
 	if !utf8.Valid(body) {
 		// encoding/json would read invalid bytes as U+FFFD; refuse rather
 		// than read a name the server reads differently.
@@ -56,7 +61,7 @@ func parseBody(body []byte, dst []message) (msgs []message, batch bool, perr *rp
 	}
 	switch jsonscan.First(body) {
 	case '{':
-		m, perr := parseMessage(body)
+		m, perr := parseMessage(body, names)
 		if perr != nil {
 			return nil, false, perr
 		}
@@ -74,7 +79,7 @@ func parseBody(body []byte, dst []message) (msgs []message, batch bool, perr *rp
 			if jsonscan.First(e) != '{' {
 				return nil, true, errNotObj
 			}
-			m, perr := parseMessage(e)
+			m, perr := parseMessage(e, names)
 			if perr != nil {
 				return nil, true, perr
 			}
@@ -100,7 +105,7 @@ var topKeys = [...]struct {
 	bit  int
 }{{"jsonrpc", fJSONRPC}, {"id", fID}, {"method", fMethod}, {"params", fParams}, {"result", fResult}, {"error", fError}}
 
-func parseMessage(b []byte) (message, *rpcError) {
+func parseMessage(b []byte, names map[string]string) (message, *rpcError) {
 	var (
 		m                       message
 		seen                    int
@@ -167,9 +172,9 @@ func parseMessage(b []byte) (message, *rpcError) {
 	m.method = name
 	switch nameParam(name) {
 	case "name":
-		m.name, ok = target[0].value(params)
+		m.name, ok = target[0].value(params, names)
 	case "uri":
-		m.name, ok = target[1].value(params)
+		m.name, ok = target[1].value(params, names)
 	}
 	if !ok {
 		return m, &rpcError{code: jsonrpcerr.CodeInvalidParams, msg: "params." + nameParam(name) + " must be a non-empty string", id: m.id}
@@ -183,14 +188,28 @@ type param struct {
 	raw  []byte
 }
 
-// value returns the member as a non-empty string; params must have been
-// an object.
-func (p param) value(params []byte) (string, bool) {
+// value returns the member as a non-empty string, from names when it is
+// one of them; params must have been an object.
+func (p param) value(params []byte, names map[string]string) (string, bool) {
 	if jsonscan.First(params) != '{' {
 		return "", false
 	}
-	s, ok := jsonscan.Unquote(p.raw)
+	s, ok := intern(p.raw, names)
 	return s, ok && s != ""
+}
+
+// intern decodes a raw JSON string, returning the copy in names when
+// there is one (no allocation), else a new string.
+// Only a string without escapes is looked up, as only then are its raw
+// bytes its value (a name in names may itself contain a backslash).
+func intern(raw []byte, names map[string]string) (string, bool) {
+	if len(raw) >= 2 && raw[0] == '"' {
+		inner := raw[1 : len(raw)-1]
+		if s, ok := names[string(inner)]; ok && bytes.IndexByte(inner, '\\') < 0 {
+			return s, true
+		}
+	}
+	return jsonscan.Unquote(raw)
 }
 
 var paramKeyNames = [2]string{"name", "uri"}
@@ -212,30 +231,26 @@ func stringIs(raw []byte, s string) bool {
 	return ok && v == s
 }
 
-// knownMethods are returned without allocating.
-var knownMethods = map[string]string{}
+// knownMethods are the MCP methods, returned without allocating.
+var knownMethods = internTable(
+	"initialize", "ping", "tools/list", "tools/call", "prompts/list", "prompts/get",
+	"resources/list", "resources/read", "resources/templates/list", "resources/subscribe",
+	"resources/unsubscribe", "completion/complete", "logging/setLevel", "server/discover",
+	"notifications/initialized", "notifications/cancelled", "notifications/progress",
+	"notifications/roots/list_changed",
+)
 
-func init() {
-	for _, m := range []string{
-		"initialize", "ping", "tools/list", "tools/call", "prompts/list", "prompts/get",
-		"resources/list", "resources/read", "resources/templates/list", "resources/subscribe",
-		"resources/unsubscribe", "completion/complete", "logging/setLevel", "server/discover",
-		"notifications/initialized", "notifications/cancelled", "notifications/progress",
-		"notifications/roots/list_changed",
-	} {
-		knownMethods[m] = m
+// internTable maps each of names to itself.
+func internTable(names ...string) map[string]string {
+	m := make(map[string]string, len(names))
+	for _, n := range names {
+		m[n] = n
 	}
+	return m
 }
 
 // methodName decodes a raw JSON string method name.
-func methodName(raw []byte) (string, bool) {
-	if len(raw) >= 2 && raw[0] == '"' {
-		if m, ok := knownMethods[string(raw[1:len(raw)-1])]; ok {
-			return m, true
-		}
-	}
-	return jsonscan.Unquote(raw)
-}
+func methodName(raw []byte) (string, bool) { return intern(raw, knownMethods) }
 
 // classify returns the index of the name in names that key matches under
 // Unicode case folding, and whether it matches exactly; -1 if none.

@@ -10,17 +10,28 @@ import (
 )
 
 func TestParseBody(t *testing.T) {
-	msgs, batch, perr := parseBody([]byte(` {"jsonrpc":"2.0","id":"a","method":"tools/call","params":{"name":"echo","arguments":{"name":"x"}}} `), nil)
+	msgs, batch, perr := parseBody([]byte(` {"jsonrpc":"2.0","id":"a","method":"tools/call","params":{"name":"echo","arguments":{"name":"x"}}} `), nil, nil)
 	require.Nil(t, perr)
 	assert.False(t, batch)
 	assert.Equal(t, []message{{method: "tools/call", id: []byte(`"a"`), name: "echo"}}, msgs)
 
-	msgs, batch, perr = parseBody([]byte(`[{"jsonrpc":"2.0","method":"resources/read","id":1,"params":{"uri":"file:///a"}},{"jsonrpc":"2.0","id":9,"result":{}}]`), nil)
+	msgs, batch, perr = parseBody([]byte(`[{"jsonrpc":"2.0","method":"resources/read","id":1,"params":{"uri":"file:///a"}},{"jsonrpc":"2.0","id":9,"result":{}}]`), nil, nil)
 	require.Nil(t, perr)
 	assert.True(t, batch)
 	require.Len(t, msgs, 2)
 	assert.Equal(t, "file:///a", msgs[0].name)
 	assert.Equal(t, "", msgs[1].method, "a response has no method")
+
+	// A known name is returned without a copy, but only where the raw
+	// bytes are the value: a policy may list a name with a backslash in
+	// it, which an escaped body must not match.
+	names := map[string]string{`a\u0062`: `a\u0062`, "echo": "echo"}
+	msgs, _, perr = parseBody([]byte(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"a\u0062"}}`), nil, names)
+	require.Nil(t, perr)
+	assert.Equal(t, "ab", msgs[0].name)
+	msgs, _, perr = parseBody([]byte(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"a\\u0062"}}`), nil, names)
+	require.Nil(t, perr)
+	assert.Equal(t, `a\u0062`, msgs[0].name)
 }
 
 // FuzzParseBody checks the JSON-RPC inspection on arbitrary bodies. It must
@@ -39,7 +50,7 @@ func FuzzParseBody(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		msgs, batch, perr := parseBody(body, nil)
+		msgs, batch, perr := parseBody(body, nil, nil)
 		if perr != nil {
 			if msgs != nil {
 				t.Fatalf("messages with an error")

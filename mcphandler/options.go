@@ -64,6 +64,7 @@ type config struct {
 	bodyTimeout time.Duration
 	route       string
 	log         *slog.Logger
+	names       map[string]string // names to intern when reading bodies
 }
 
 func newConfig(o *Options) (*config, error) {
@@ -74,6 +75,9 @@ func newConfig(o *Options) (*config, error) {
 	var err error
 	if c.policy, err = compilePolicy(o.Policy); err != nil {
 		return nil, err
+	}
+	if c.policy != nil {
+		c.names = c.policy.names
 	}
 	if c.challenge == nil {
 		c.challenge = &jsonrpcerr.Challenge{}

@@ -38,6 +38,7 @@ type policy struct {
 	methods, tools, prompts, resources map[string][]string
 	grants                             map[string]map[string]bool // scope -> every scope it grants, itself included
 	allowUndeclaredTools               bool
+	names                              map[string]string // every name the policy lists, for parseBody
 }
 
 func compilePolicy(p *Policy) (*policy, error) {
@@ -53,6 +54,12 @@ func compilePolicy(p *Policy) (*policy, error) {
 	}{{"Methods", p.Methods, &pl.methods}, {"Tools", p.Tools, &pl.tools}, {"Prompts", p.Prompts, &pl.prompts}, {"Resources", p.Resources, &pl.resources}} {
 		if *m.dst, err = cloneScopes(m.what, m.src); err != nil {
 			return nil, err
+		}
+	}
+	pl.names = map[string]string{}
+	for _, m := range []map[string][]string{pl.tools, pl.prompts, pl.resources} {
+		for name := range m {
+			pl.names[name] = name
 		}
 	}
 	implies, err := cloneScopes("Implies", p.Implies)

@@ -56,13 +56,14 @@ func (h *Handler) checkSession(q *request) *refusal {
 //     binds it to the principal before the client sees its id;
 //   - a DELETE the server accepts: the binding is removed.
 //
-// ended receives the bindings the store ended to make room for a new one.
-func (h *Handler) sessionHook(q *request, ended *[]Binding) func(int, http.Header) *refusal {
+// q.ended receives the bindings the store ended to make room for a new
+// one.
+func (h *Handler) sessionHook(q *request) func(int, http.Header) *refusal {
 	switch {
 	case q.modern:
 		return stripSessionID
 	case q.a.sessionID == "":
-		return func(status int, hdr http.Header) *refusal { return h.bind(q, status, hdr, ended) }
+		return func(status int, hdr http.Header) *refusal { return h.bind(q, status, hdr) }
 	case q.r.Method == http.MethodDelete:
 		return func(status int, _ http.Header) *refusal {
 			if status/100 == 2 {
@@ -84,7 +85,7 @@ func stripSessionID(_ int, hdr http.Header) *refusal {
 // bind binds a session the response creates, or refuses the response when
 // the binding fails, so that an unbound session id never reaches the
 // client.
-func (h *Handler) bind(q *request, status int, hdr http.Header, ended *[]Binding) *refusal {
+func (h *Handler) bind(q *request, status int, hdr http.Header) *refusal {
 	created := hdr[headerSession]
 	if status/100 != 2 || len(created) == 0 {
 		return nil
@@ -92,10 +93,8 @@ func (h *Handler) bind(q *request, status int, hdr http.Header, ended *[]Binding
 	ctx := q.r.Context()
 	err := errUnbound
 	if len(created) == 1 && created[0] != "" {
-		var e []Binding
-		if e, err = h.cfg.store.Bind(ctx, created[0], q.key); err == nil {
+		if q.ended, err = h.cfg.store.Bind(ctx, created[0], q.key); err == nil {
 			h.owners.put(q.key, ownerOf(q.a.principal))
-			*ended = e
 			return nil
 		}
 	}

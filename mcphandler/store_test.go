@@ -195,5 +195,5 @@ func TestKeyCache(t *testing.T) {
 		p := &authresult.Principal{Subject: fmt.Sprint("u", i), Issuer: "https://idp"}
 		require.Equal(t, keyFor(p, "/mcp"), h.bindingKey(p, "/mcp"))
 	}
-	assert.LessOrEqual(t, h.keys.n.Load(), int64(maxCached))
+	assert.LessOrEqual(t, h.keys.len(), maxCached)
 }

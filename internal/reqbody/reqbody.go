@@ -91,13 +91,35 @@ func PeekWithin(w http.ResponseWriter, r *http.Request, max int64, timeout time.
 	if rb, ok := r.Body.(*replay); ok && rb.rest == nil {
 		return Peek(r, max) // all of it is in memory already
 	}
-	rc := http.NewResponseController(w)
-	if rc.SetReadDeadline(time.Now().Add(timeout)) != nil {
+	d := deadliner(w)
+	if d == nil || d.SetReadDeadline(time.Now().Add(timeout)) != nil {
 		return Peek(r, max)
 	}
 	body, complete, err = Peek(r, max)
 	if complete && err == nil {
-		_ = rc.SetReadDeadline(time.Time{})
+		_ = d.SetReadDeadline(time.Time{})
 	}
 	return body, complete, err
+}
+
+// readDeadliner is what http.ResponseController uses to set read
+// deadlines.
+type readDeadliner interface {
+	SetReadDeadline(time.Time) error
+}
+
+// deadliner finds the writer that can set read deadlines, unwrapping
+// middleware writers as http.ResponseController does, or nil; unlike the
+// controller it costs no allocation when there is none.
+func deadliner(w http.ResponseWriter) readDeadliner {
+	for {
+		switch t := w.(type) {
+		case readDeadliner:
+			return t
+		case interface{ Unwrap() http.ResponseWriter }:
+			w = t.Unwrap()
+		default:
+			return nil
+		}
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"testing/iotest"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -86,4 +87,57 @@ func TestPeekError(t *testing.T) {
 	rest, err := io.ReadAll(r.Body)
 	assert.ErrorIs(t, err, boom)
 	assert.Equal(t, "abc", string(rest))
+}
+
+// deadlineWriter records the read deadlines set through it.
+type deadlineWriter struct {
+	http.ResponseWriter
+	set []time.Time
+}
+
+func (d *deadlineWriter) SetReadDeadline(t time.Time) error {
+	d.set = append(d.set, t)
+	return nil
+}
+
+// wrapped is a middleware's response writer that unwraps to the real one.
+type wrapped struct{ http.ResponseWriter }
+
+func (w wrapped) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func TestPeekWithin(t *testing.T) {
+	// A whole body: a deadline is set through the wrapper, then lifted.
+	d := &deadlineWriter{ResponseWriter: httptest.NewRecorder()}
+	r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader("hello"))
+	body, complete, err := PeekWithin(wrapped{d}, r, 64, time.Second)
+	require.NoError(t, err)
+	assert.True(t, complete)
+	assert.Equal(t, "hello", string(body))
+	require.Len(t, d.set, 2)
+	assert.False(t, d.set[0].IsZero())
+	assert.True(t, d.set[1].IsZero(), "lifted after a complete read")
+
+	// A body over the cap: the deadline stays, for what the server still
+	// reads of it.
+	d.set = nil
+	r = httptest.NewRequest(http.MethodPost, "/", strings.NewReader("hello world"))
+	_, complete, err = PeekWithin(d, r, 4, time.Second)
+	require.NoError(t, err)
+	assert.False(t, complete)
+	assert.Len(t, d.set, 1, "not lifted")
+
+	// Reading on from there needs a deadline again; a body already wholly
+	// in memory needs none; neither does a writer that cannot set one.
+	d.set = nil
+	_, complete, _ = PeekWithin(d, r, 64, time.Second)
+	assert.True(t, complete)
+	assert.Len(t, d.set, 2, "the rest came from the connection")
+	d.set = nil
+	_, _, _ = PeekWithin(d, r, 64, time.Second)
+	assert.Empty(t, d.set, "all in memory")
+	r = httptest.NewRequest(http.MethodPost, "/", strings.NewReader("hello"))
+	body, complete, err = PeekWithin(httptest.NewRecorder(), r, 64, time.Second)
+	require.NoError(t, err)
+	assert.True(t, complete)
+	assert.Equal(t, "hello", string(body))
 }
