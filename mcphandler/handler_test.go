@@ -494,6 +494,13 @@ func TestModernRevision(t *testing.T) {
 	rec := do(t, h, req{body: callEcho, p: bob, headers: modern(map[string]string{headerSession: "alices-session"})})
 	assert.Equal(t, 200, rec.Code)
 	assert.Empty(t, up.lastHdr.Get(headerSession))
+
+	// A server that does not know the revision and answers an initialize
+	// with a session id hands out an id no binding stands behind: the
+	// guard removes it.
+	rec = do(t, h, req{body: initBody, p: bob, headers: map[string]string{headerVersion: "2026-07-28", headerMethod: "initialize"}})
+	assert.Equal(t, 200, rec.Code)
+	assert.Empty(t, rec.Header().Values(headerSession), "no unbound session id reaches the client")
 }
 
 func TestFactory(t *testing.T) {
