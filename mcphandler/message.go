@@ -283,15 +283,37 @@ func classify(rawKey []byte, names []string) (int, bool) {
 	return -1, false
 }
 
-// validID reports whether raw is absent or a JSON-RPC id: a string, a
-// number or null.
+// maxID bounds numeric ids: the SDKs behind the guard decode them as
+// float64 (go-sdk then converts to int64), exact only up to 2^53.
+const maxID = 1<<53 - 1
+
+// validID reports whether raw is absent or a JSON-RPC id as MCP has it: a
+// string, an integer or null. Numbers must be integers within ±maxID
+// without fraction or exponent; go-sdk would read 1.5 as 1, and both SDKs
+// 9007199254740993 as 9007199254740992.
 func validID(raw []byte) bool {
 	if raw == nil {
 		return true
 	}
 	switch c := raw[0]; {
-	case c == '"', c == '-', c >= '0' && c <= '9':
+	case c == '"':
 		return true
+	case c == '-', c >= '0' && c <= '9':
+		digits := raw
+		if c == '-' {
+			digits = raw[1:]
+		}
+		if len(digits) == 0 || len(digits) > 16 {
+			return false
+		}
+		var n int64
+		for _, d := range digits {
+			if d < '0' || d > '9' {
+				return false
+			}
+			n = n*10 + int64(d-'0')
+		}
+		return n <= maxID
 	}
 	return string(raw) == "null"
 }

@@ -104,3 +104,19 @@ func FuzzParseBody(f *testing.F) {
 		}
 	})
 }
+
+// TestParseBodyIDs: numeric ids are integers that the SDKs read exactly;
+// go-sdk reads 1.5 as 1 and 2^53+1 as 2^53.
+func TestParseBodyIDs(t *testing.T) {
+	for id, ok := range map[string]bool{
+		`1`: true, `0`: true, `-0`: true, `-7`: true, `"x"`: true, `null`: true,
+		`9007199254740991`: true, `-9007199254740991`: true,
+		`9007199254740992`: false, `9007199254740993`: false, `-9007199254740993`: false,
+		`9223372036854775807`: false, `123456789012345678901234567890`: false,
+		`1.5`: false, `1.0`: false, `1e2`: false, `1E+2`: false, `1e-2`: false, `-1e400`: false,
+		`true`: false, `{}`: false, `[]`: false,
+	} {
+		_, _, perr := parseBody([]byte(`{"jsonrpc":"2.0","id":`+id+`,"method":"tools/list"}`), nil)
+		assert.Equal(t, ok, perr == nil, id)
+	}
+}
