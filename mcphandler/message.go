@@ -160,7 +160,9 @@ func parseMessage(b []byte, names map[string]string) (message, *rpcError) {
 		return m, &rpcError{code: errVersion.code, msg: errVersion.msg, id: m.id}
 	}
 	if method == nil {
-		if seen&(fResult|fError) == 0 || m.id == nil {
+		// A response answers a request of the server, so its id is never
+		// null; mcp-go would read null as the id 0.
+		if seen&(fResult|fError) == 0 || m.id == nil || string(m.id) == "null" {
 			return m, &rpcError{code: jsonrpcerr.CodeInvalidRequest, msg: "neither a request nor a response", id: m.id}
 		}
 		return m, nil // a response to a server request

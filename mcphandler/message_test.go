@@ -120,3 +120,17 @@ func TestParseBodyIDs(t *testing.T) {
 		assert.Equal(t, ok, perr == nil, id)
 	}
 }
+
+// TestParseBodyResponseNullID: a response needs the id of the server's
+// request; mcp-go would route an id of null to request 0.
+func TestParseBodyResponseNullID(t *testing.T) {
+	for _, body := range []string{
+		`{"jsonrpc":"2.0","id":null,"result":{"content":[]}}`,
+		`{"jsonrpc":"2.0","id":null,"error":{"code":-1,"message":"x"}}`,
+	} {
+		_, _, perr := parseBody([]byte(body), nil)
+		assert.NotNil(t, perr, body)
+	}
+	_, _, perr := parseBody([]byte(`{"jsonrpc":"2.0","id":0,"result":{}}`), nil)
+	assert.Nil(t, perr)
+}
