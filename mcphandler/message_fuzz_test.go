@@ -431,13 +431,60 @@ func FuzzParseBodyGoSDK(f *testing.F) {
 	for _, s := range sdkSeeds {
 		f.Add([]byte(s))
 	}
-	f.Fuzz(func(t *testing.T, body []byte) {
-		msgs, batch, perr := parseBody(body, nil)
-		if perr != nil {
-			return
+	for _, s := range fragmentSeeds {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		for _, body := range fuzzBodies(in) {
+			msgs, batch, perr := parseBody(body, nil)
+			if perr != nil {
+				continue
+			}
+			checkSDKs(t, body, msgs, batch)
 		}
-		checkSDKs(t, body, msgs, batch)
 	})
+}
+
+// fuzzTemplates are where the fuzz input goes, at $$: first alone, as a
+// whole body, then in places of a body that the guard would otherwise
+// accept, so that most inputs reach the SDKs' decoders: string contents
+// (escapes), keys beside the significant ones, values.
+var fuzzTemplates = []string{
+	"$$",
+	`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"$$"}}`,
+	`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","$$":"admin_reset"}}`,
+	`{"jsonrpc":"2.0","id":1,"method":"resources/read","params":{"$$":"file:///b","uri":"file:///a"}}`,
+	`{"jsonrpc":"2.0","id":1,"method":"tools/list","$$":"tools/call","params":{"name":"admin_reset"}}`,
+	`{"jsonrpc":"2.0","id":1,"method":"prompts/get","params":{"name":"p"},"$$":{"name":"admin_reset"}}`,
+	`{"jsonrpc":"2.0","id":"$$","method":"tools/list"}`,
+	`{"jsonrpc":"2.0","id":1,"method":"$$","params":{"name":"echo","uri":"file:///a"}}`,
+	`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo",$$}}`,
+	`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo"},$$}`,
+	`{"jsonrpc":"2.0","id":$$,"method":"tools/list"}`,
+	`{"jsonrpc":"2.0","id":1,"result":{},$$}`,
+	`[{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo"}},$$]`,
+}
+
+// fuzzBodies returns the bodies that the fuzz input in stands for.
+func fuzzBodies(in []byte) [][]byte {
+	bodies := make([][]byte, len(fuzzTemplates))
+	for i, tmpl := range fuzzTemplates {
+		before, after, _ := strings.Cut(tmpl, "$$")
+		bodies[i] = slices.Concat([]byte(before), in, []byte(after))
+	}
+	return bodies
+}
+
+// fragmentSeeds suit the templates.
+var fragmentSeeds = []string{
+	`echo`, `admin\u005freset`, `\u0000`, `\ud800`, `\ud800\udc00`, `\udbff\udfff`, `\u00e9`, `\/`,
+	`name`, `NAME`, `Name`, `nam\u0065`, `\u006eame`, `nam\u0065\u0000`, `uri`, `URI`, `ur\u0069`,
+	`method`, `METHOD`, `m\u0065thod`, `params`, `paramſ`, `PARAMS`, `id`, `ID`, `\u0069d`, `jsonrpc`,
+	"\u212a", `\u212a`, `result`, `error`, `tools/call`, `tools\/call`, `\u0074ools/call`, `resources/read`,
+	`"method":"tools/call"`, `"name":"admin_reset"`, `"\u006eame":"admin_reset"`, `"params":{"name":"x"}`,
+	`"id":2`, `"METHOD":"tools/call"`, `"x":{"name":"y","method":"z"}`,
+	`1`, `-0`, `1.5`, `9007199254740993`, `"x"`, `null`, `1e2`,
+	`{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"admin_reset"}}`,
 }
 
 // sdkSeeds are bodies whose meaning a lax or different parser could read
@@ -623,21 +670,30 @@ func mcpgoServer(t *testing.T, record func(ran)) http.Handler {
 		mcpgoserver.WithStreamableHTTPLogger(slog.New(slog.DiscardHandler)))
 }
 
-// TestSDKServersRunWhatGuardRead posts every seed and checked-in corpus
-// body that the guard accepts to real go-sdk and mcp-go servers: each
+// TestSDKServersRunWhatGuardRead posts every body of the seeds and the
+// checked-in corpus (see fuzzBodies) that the guard accepts to real go-sdk and mcp-go servers: each
 // request they run must be one of the guard's messages, by method and
 // target name. This checks end to end what the fuzz target checks
 // against the mirrors.
 func TestSDKServersRunWhatGuardRead(t *testing.T) {
-	bodies := append([]string(nil), sdkSeeds...)
+	var inputs [][]byte
+	for _, s := range slices.Concat(sdkSeeds, fragmentSeeds) {
+		inputs = append(inputs, []byte(s))
+	}
 	files, _ := filepath.Glob(filepath.Join("testdata", "fuzz", "FuzzParseBodyGoSDK", "*"))
 	for _, file := range files {
 		b, err := os.ReadFile(file)
 		require.NoError(t, err)
-		var body []byte
-		_, err = fmt.Sscanf(strings.SplitN(string(b), "\n", 2)[1], "[]byte(%q)", &body)
+		var in []byte
+		_, err = fmt.Sscanf(strings.SplitN(string(b), "\n", 2)[1], "[]byte(%q)", &in)
 		require.NoError(t, err, file)
-		bodies = append(bodies, string(body))
+		inputs = append(inputs, in)
+	}
+	var bodies []string
+	for _, in := range inputs {
+		for _, body := range fuzzBodies(in) {
+			bodies = append(bodies, string(body))
+		}
 	}
 	var (
 		mu  sync.Mutex
