@@ -436,7 +436,7 @@ func FuzzParseBodyGoSDK(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, in []byte) {
 		for _, body := range fuzzBodies(in) {
-			msgs, batch, perr := parseBody(body, nil)
+			msgs, batch, perr := parseBody(body, nil, fuzzNames)
 			if perr != nil {
 				continue
 			}
@@ -703,7 +703,7 @@ func TestSDKServersRunWhatGuardRead(t *testing.T) {
 	servers := map[string]http.Handler{"go-sdk": goSDKServer(t, record), "mcp-go": mcpgoServer(t, record)}
 	accepted, runs := 0, map[string]int{}
 	for _, body := range bodies {
-		msgs, _, perr := parseBody([]byte(body), nil)
+		msgs, _, perr := parseBody([]byte(body), nil, fuzzNames)
 		if perr != nil {
 			continue
 		}
@@ -730,3 +730,7 @@ func TestSDKServersRunWhatGuardRead(t *testing.T) {
 	}
 	t.Logf("%d bodies accepted by the guard; requests run: %v", accepted, runs)
 }
+
+// fuzzNames are names the guard interns, as a policy's tools are, so that
+// the fuzzers cover that path too (one holds a backslash).
+var fuzzNames = internTable("echo", "admin_reset", `a\u0062`, "file:///a")

@@ -116,7 +116,7 @@ func TestParseBodyIDs(t *testing.T) {
 		`1.5`: false, `1.0`: false, `1e2`: false, `1E+2`: false, `1e-2`: false, `-1e400`: false,
 		`true`: false, `{}`: false, `[]`: false,
 	} {
-		_, _, perr := parseBody([]byte(`{"jsonrpc":"2.0","id":`+id+`,"method":"tools/list"}`), nil)
+		_, _, perr := parseBody([]byte(`{"jsonrpc":"2.0","id":`+id+`,"method":"tools/list"}`), nil, nil)
 		assert.Equal(t, ok, perr == nil, id)
 	}
 }
@@ -128,9 +128,9 @@ func TestParseBodyResponseNullID(t *testing.T) {
 		`{"jsonrpc":"2.0","id":null,"result":{"content":[]}}`,
 		`{"jsonrpc":"2.0","id":null,"error":{"code":-1,"message":"x"}}`,
 	} {
-		_, _, perr := parseBody([]byte(body), nil)
+		_, _, perr := parseBody([]byte(body), nil, nil)
 		assert.NotNil(t, perr, body)
 	}
-	_, _, perr := parseBody([]byte(`{"jsonrpc":"2.0","id":0,"result":{}}`), nil)
+	_, _, perr := parseBody([]byte(`{"jsonrpc":"2.0","id":0,"result":{}}`), nil, nil)
 	assert.Nil(t, perr)
 }
