@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -27,31 +28,32 @@ var (
 )
 
 // needNode returns the node binary, after installing the pinned packages
-// once with npm ci. It skips the test where Node is missing, unless CI is
-// set.
+// once with npm ci. Where Node, npm or the packages cannot be had it skips
+// the test with the reason, unless CI is set: under CI that is a failure.
 func needNode(t *testing.T) string {
 	t.Helper()
 	node, err := exec.LookPath("node")
 	if err == nil {
 		_, err = exec.LookPath("npm")
 	}
+	if err == nil {
+		npmOnce.Do(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, "npm", "ci", "--no-audit", "--no-fund", "--loglevel=error")
+			cmd.Dir = tsDir
+			if out, err := cmd.CombinedOutput(); err != nil {
+				npmErr = fmt.Errorf("npm ci in %s: %w\n%s", tsDir, err, out)
+			}
+		})
+		err = npmErr
+	}
 	if err != nil {
 		if os.Getenv("CI") != "" {
-			t.Fatalf("Node.js and npm are required under CI: %v", err)
+			t.Fatalf("the end-to-end tests need Node.js, npm and their pinned packages under CI: %v", err)
 		}
-		t.Skipf("Node.js and npm not found (%v); end-to-end tests skipped", err)
+		t.Skipf("end-to-end test skipped: %v", err)
 	}
-	npmOnce.Do(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-		defer cancel()
-		cmd := exec.CommandContext(ctx, "npm", "ci", "--no-audit", "--no-fund", "--loglevel=error")
-		cmd.Dir = tsDir
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			npmErr = fmt.Errorf("npm ci: %w\n%s", err, out)
-		}
-	})
-	require.NoError(t, npmErr)
 	return node
 }
 
@@ -61,10 +63,25 @@ var (
 	buildErr  error
 )
 
+// TestMain removes the binaries the tests built.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if buildDir != "" {
+		_ = os.RemoveAll(buildDir)
+	}
+	os.Exit(code)
+}
+
 // binary builds an example command once per test run and returns its path.
+// The tests read every source file the binaries and the Node tests are
+// made of, so that Go's test cache, which tracks the files a test opens,
+// reruns them when any of those files changes.
 func binary(t *testing.T, name string) string {
 	t.Helper()
 	buildOnce.Do(func() {
+		if buildErr = readSources(); buildErr != nil {
+			return
+		}
 		buildDir, buildErr = os.MkdirTemp("", "mcpauth-e2e-")
 		if buildErr != nil {
 			return
@@ -79,6 +96,34 @@ func binary(t *testing.T, name string) string {
 	})
 	require.NoError(t, buildErr)
 	return filepath.Join(buildDir, name)
+}
+
+// readSources opens every file of the module that the built binaries and
+// the Node tests depend on: Go sources, go.mod and go.sum, and the
+// TypeScript tests with their package files. Opening is what the test
+// cache records; the contents are not used.
+func readSources() error {
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		return err
+	}
+	return filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			switch d.Name() {
+			case ".git", "node_modules", "testdata", "bench":
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		switch filepath.Ext(path) {
+		case ".go", ".mod", ".sum", ".mjs", ".json":
+			_, err = os.ReadFile(path)
+		}
+		return err
+	})
 }
 
 // started is a running example and what it printed.
@@ -145,13 +190,26 @@ func start(t *testing.T, bin string, args ...string) started {
 	return s
 }
 
+// nodeTestFlags make the Node test runner report a failure at once: it
+// exits when the tests are done even if a connection is left open, and a
+// test that hangs fails after 30 seconds.
+var nodeTestFlags = []string{"--test-force-exit", "--test-timeout=30000"}
+
+// nodeArgs puts nodeTestFlags after --test.
+func nodeArgs(args []string) []string {
+	if len(args) > 0 && args[0] == "--test" {
+		return append(append([]string{"--test"}, nodeTestFlags...), args[1:]...)
+	}
+	return args
+}
+
 // runNode runs a node command in tsDir with env, failing the test with its
 // output if it fails.
 func runNode(t *testing.T, node string, env map[string]string, args ...string) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, node, args...)
+	cmd := exec.CommandContext(ctx, node, nodeArgs(args)...)
 	cmd.Dir = tsDir
 	cmd.Env = os.Environ()
 	for k, v := range env {
@@ -168,7 +226,7 @@ func runNodeAllowFailure(t *testing.T, node string, args ...string) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, node, args...)
+	cmd := exec.CommandContext(ctx, node, nodeArgs(args)...)
 	cmd.Dir = tsDir
 	out, err := cmd.CombinedOutput()
 	var exit *exec.ExitError

@@ -31,12 +31,17 @@ import (
 )
 
 func main() {
-	cfg := demo.Flags(flag.CommandLine)
-	upstream := flag.String("upstream", os.Getenv("MCPAUTH_UPSTREAM"), "URL of the upstream MCP endpoint (env MCPAUTH_UPSTREAM); required")
-	upstreamToken := flag.String("upstream-token", os.Getenv("MCPAUTH_UPSTREAM_TOKEN"), "bearer token the gateway presents upstream (env MCPAUTH_UPSTREAM_TOKEN)")
-	policy := flag.String("policy", os.Getenv("MCPAUTH_POLICY"), "tool policy as JSON, or @file (env MCPAUTH_POLICY); default: any authenticated caller may call any tool")
-	flag.Parse()
-	if err := run(cfg, *upstream, *upstreamToken, *policy); err != nil {
+	flags := demo.NewFlags(flag.CommandLine)
+	cfg := demo.Register(flags, "127.0.0.1:8090")
+	var upstream, upstreamToken, policy string
+	flags.String(&upstream, "upstream", "MCPAUTH_UPSTREAM", "", "URL of the upstream MCP endpoint; required")
+	flags.String(&upstreamToken, "upstream-token", "MCPAUTH_UPSTREAM_TOKEN", "", "bearer token the gateway presents upstream")
+	flags.String(&policy, "policy", "MCPAUTH_POLICY", "", "tool policy as JSON, or @file; default: any authenticated caller may call any tool")
+	if err := flags.Parse(os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "gateway:", err)
+		os.Exit(2)
+	}
+	if err := run(cfg, upstream, upstreamToken, policy); err != nil {
 		fmt.Fprintln(os.Stderr, "gateway:", err)
 		os.Exit(1)
 	}
@@ -44,15 +49,18 @@ func main() {
 
 func run(cfg *demo.Config, upstream, upstreamToken, policy string) error {
 	if upstream == "" {
-		return errors.New("-upstream is required")
+		return errors.New("-upstream (env MCPAUTH_UPSTREAM) is required: the URL of the MCP server to protect")
 	}
 	up, err := url.Parse(upstream)
-	if err != nil {
-		return fmt.Errorf("-upstream: %w", err)
+	if err != nil || (up.Scheme != "http" && up.Scheme != "https") || up.Host == "" {
+		return fmt.Errorf("%s %q: not an absolute http(s) URL", cfg.Source("upstream"), upstream)
 	}
-	pol, err := parsePolicy(policy)
+	pol, warning, err := parsePolicy(policy)
 	if err != nil {
-		return err
+		return fmt.Errorf("%s: %w", cfg.Source("policy"), err)
+	}
+	if warning != "" {
+		fmt.Fprintf(os.Stderr, "gateway: warning: %s: %s\n", cfg.Source("policy"), warning)
 	}
 	extra := []string{"upstream:           " + up.Redacted()}
 	return demo.Run(cfg, "mcpauth example gateway", extra, func(stack *demo.Stack) (http.Handler, error) {
@@ -87,22 +95,26 @@ func newHandler(stack *demo.Stack, upstream *url.URL, upstreamToken string, pol 
 }
 
 // parsePolicy reads a policy from JSON or from @file. Empty means none.
-func parsePolicy(s string) (*mcphandler.Policy, error) {
+// The warning is set for a policy that hides every tool.
+func parsePolicy(s string) (p *mcphandler.Policy, warning string, err error) {
 	if s == "" {
-		return nil, nil
+		return nil, "", nil
 	}
 	if file, ok := strings.CutPrefix(s, "@"); ok {
 		b, err := os.ReadFile(file)
 		if err != nil {
-			return nil, fmt.Errorf("-policy: %w", err)
+			return nil, "", err
 		}
 		s = string(b)
 	}
 	dec := json.NewDecoder(strings.NewReader(s))
 	dec.DisallowUnknownFields()
-	var p mcphandler.Policy
-	if err := dec.Decode(&p); err != nil {
-		return nil, fmt.Errorf("-policy: %w", err)
+	p = &mcphandler.Policy{}
+	if err := dec.Decode(p); err != nil {
+		return nil, "", fmt.Errorf("not a policy: %w", err)
 	}
-	return &p, nil
+	if len(p.Tools) == 0 && !p.AllowUndeclaredTools {
+		warning = `the policy lists no tools, so every tool is hidden and refused; list them in "tools" or set "allowUndeclaredTools": true`
+	}
+	return p, warning, nil
 }

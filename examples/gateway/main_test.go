@@ -29,7 +29,7 @@ func TestGateway(t *testing.T) {
 	t.Cleanup(up.Close)
 	upURL, _ := url.Parse(up.URL + "/mcp")
 
-	pol, err := parsePolicy(`{"tools":{"search":[],"delete":["mcp:admin"]}}`)
+	pol, _, err := parsePolicy(`{"tools":{"search":[],"delete":["mcp:admin"]}}`)
 	require.NoError(t, err)
 	ts := httptest.NewUnstartedServer(nil)
 	stack, err := demo.NewStack(&demo.Config{}, "http://"+ts.Listener.Addr().String())
@@ -69,20 +69,29 @@ func TestGateway(t *testing.T) {
 }
 
 func TestParsePolicy(t *testing.T) {
-	p, err := parsePolicy("")
+	p, warning, err := parsePolicy("")
 	assert.NoError(t, err)
 	assert.Nil(t, p)
-	_, err = parsePolicy(`{"tools":{"a":[]},"unknown":1}`)
+	assert.Empty(t, warning)
+	_, _, err = parsePolicy(`{"tools":{"a":[]},"unknown":1}`)
 	assert.Error(t, err, "unknown fields are refused, not ignored")
-	_, err = parsePolicy(`{"tools":`)
+	_, _, err = parsePolicy(`{"tools":`)
 	assert.Error(t, err)
 	file := filepath.Join(t.TempDir(), "p.json")
 	require.NoError(t, os.WriteFile(file, []byte(`{"tools":{"a":["s"]},"implies":{"admin":["s"]}}`), 0o600))
-	p, err = parsePolicy("@" + file)
+	p, warning, err = parsePolicy("@" + file)
 	require.NoError(t, err)
 	assert.Equal(t, []string{"s"}, p.Tools["a"])
-	_, err = parsePolicy("@/nonexistent/policy.json")
+	assert.Empty(t, warning)
+	_, _, err = parsePolicy("@/nonexistent/policy.json")
 	assert.Error(t, err)
+
+	// A policy without tools hides every tool: say so.
+	_, warning, err = parsePolicy(`{}`)
+	require.NoError(t, err)
+	assert.Contains(t, warning, "every tool is hidden")
+	_, warning, _ = parsePolicy(`{"allowUndeclaredTools":true}`)
+	assert.Empty(t, warning)
 }
 
 func TestRunNeedsUpstream(t *testing.T) {

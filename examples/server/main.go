@@ -30,8 +30,12 @@ import (
 )
 
 func main() {
-	cfg := demo.Flags(flag.CommandLine)
-	flag.Parse()
+	flags := demo.NewFlags(flag.CommandLine)
+	cfg := demo.Register(flags, "127.0.0.1:8080")
+	if err := flags.Parse(os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "server:", err)
+		os.Exit(2)
+	}
 	if err := run(cfg); err != nil {
 		fmt.Fprintln(os.Stderr, "server:", err)
 		os.Exit(1)

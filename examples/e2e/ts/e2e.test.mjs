@@ -26,6 +26,19 @@ async function connect(token, extra) {
   return { client, transport };
 }
 
+// withSession connects with token, runs fn, and always ends the session
+// and closes the client, so that a failing assertion cannot leave a
+// stream open that keeps the test runner waiting.
+async function withSession(token, fn) {
+  const s = await connect(token);
+  try {
+    return await fn(s);
+  } finally {
+    await s.transport.terminateSession().catch(() => {});
+    await s.client.close().catch(() => {});
+  }
+}
+
 // post sends one raw JSON-RPC request, as a hand-written client would.
 async function post(token, body, sessionId) {
   const headers = { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' };
@@ -42,8 +55,7 @@ const initialize = {
   params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
 };
 
-test('a valid token connects, lists tools and calls whoami', async () => {
-  const { client, transport } = await connect(READER_TOKEN);
+test('a valid token connects, lists tools and calls whoami', () => withSession(READER_TOKEN, async ({ client }) => {
   const { tools } = await client.listTools();
   const names = tools.map((t) => t.name).sort();
   assert.deepEqual(names, ['echo', 'whoami'], 'the admin tool is hidden from a reader');
@@ -52,9 +64,7 @@ test('a valid token connects, lists tools and calls whoami', async () => {
   if (WHOAMI_SUBJECT) assert.equal(who.structuredContent.subject, WHOAMI_SUBJECT);
   const echo = await client.callTool({ name: 'echo', arguments: { text: 'hi' } });
   assert.equal(echo.structuredContent.text, 'hi');
-  await transport.terminateSession();
-  await client.close();
-});
+}));
 
 for (const [name, token, error] of [['no token', '', null], ['a bad token', 'not-a-token.x.y', 'invalid_token']]) {
   test(`${name}: the client sees 401 and where to get a token`, async () => {
@@ -105,8 +115,7 @@ test('an OAuth client follows resource_metadata to the protected resource metada
   assert.ok(prm.authorization_servers.length > 0);
 });
 
-test('a reader calling the admin tool gets 403 insufficient_scope', async () => {
-  const { client, transport } = await connect(READER_TOKEN);
+test('a reader calling the admin tool gets 403 insufficient_scope', () => withSession(READER_TOKEN, async ({ client, transport }) => {
   await assert.rejects(client.callTool({ name: 'admin_stats', arguments: {} }), (err) => {
     assert.equal(err.code, 403, `${err}`);
     return true;
@@ -117,22 +126,16 @@ test('a reader calling the admin tool gets 403 insufficient_scope', async () => 
   assert.ok(challenge.includes('error="insufficient_scope"'), challenge);
   assert.ok(challenge.includes('scope="mcp:admin mcp:read"'), challenge);
   assert.equal((await res.json()).id, 7);
-  await transport.terminateSession();
-  await client.close();
-});
+}));
 
-test('an admin may call the admin tool', async () => {
-  const { client, transport } = await connect(ADMIN_TOKEN);
+test('an admin may call the admin tool', () => withSession(ADMIN_TOKEN, async ({ client }) => {
   const names = (await client.listTools()).tools.map((t) => t.name).sort();
   assert.deepEqual(names, ['admin_stats', 'echo', 'whoami']);
   const res = await client.callTool({ name: 'admin_stats', arguments: {} });
   assert.ok(!res.isError, JSON.stringify(res));
-  await transport.terminateSession();
-  await client.close();
-});
+}));
 
-test("another user's session id is refused, and so is a session id alone", async () => {
-  const reader = await connect(READER_TOKEN);
+test("another user's session id is refused, and so is a session id alone", () => withSession(READER_TOKEN, async (reader) => {
   const sid = reader.transport.sessionId;
   assert.ok(sid, 'a stateful server gives a session');
   const call = { jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'whoami', arguments: {} } };
@@ -145,12 +148,15 @@ test("another user's session id is refused, and so is a session id alone", async
   // Through the SDK too: a client resuming the reader's session with the
   // admin's token cannot use it.
   const admin = new Client({ name: 'mcpauth-e2e', version: '1.0.0' });
-  await admin.connect(transportFor(ADMIN_TOKEN, { sessionId: sid })); // resumes: sends nothing yet
-  await assert.rejects(admin.callTool({ name: 'whoami', arguments: {} }), (err) => {
-    assert.equal(err.code, 404, `${err}`);
-    return true;
-  });
-  await admin.close();
+  try {
+    await admin.connect(transportFor(ADMIN_TOKEN, { sessionId: sid })); // resumes: sends nothing yet
+    await assert.rejects(admin.callTool({ name: 'whoami', arguments: {} }), (err) => {
+      assert.equal(err.code, 404, `${err}`);
+      return true;
+    });
+  } finally {
+    await admin.close();
+  }
 
   // The owner still can, and after ending it nobody can.
   const ok = await reader.client.callTool({ name: 'whoami', arguments: {} });
@@ -158,5 +164,4 @@ test("another user's session id is refused, and so is a session id alone", async
   await reader.transport.terminateSession();
   const gone = await post(READER_TOKEN, call, sid);
   assert.equal(gone.status, 404);
-  await reader.client.close();
-});
+}));

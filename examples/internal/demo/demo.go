@@ -11,10 +11,10 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"strings"
@@ -43,26 +43,76 @@ type Config struct {
 	Audience  string // this server's resource identifier; default: its /mcp URL
 	JWKSURL   string // trust this JWKS instead of generating a demo key
 	Stateless bool   // no MCP sessions
+
+	flags *Flags // where each value came from, for errors
 }
 
-// Flags registers the shared flags on fs, each with an environment
+// Register defines the shared flags on f, each with an environment
 // variable fallback (MCPAUTH_ADDR, MCPAUTH_ISSUER, MCPAUTH_AUDIENCE,
-// MCPAUTH_JWKS_URL, MCPAUTH_STATELESS).
-func Flags(fs *flag.FlagSet) *Config {
-	c := &Config{}
-	fs.StringVar(&c.Addr, "addr", env("MCPAUTH_ADDR", "127.0.0.1:8080"), "listen address (env MCPAUTH_ADDR)")
-	fs.StringVar(&c.Issuer, "issuer", env("MCPAUTH_ISSUER", ""), "token issuer; default: this server, with a generated demo key (env MCPAUTH_ISSUER)")
-	fs.StringVar(&c.Audience, "audience", env("MCPAUTH_AUDIENCE", ""), "resource identifier tokens must name in aud; default: this server's /mcp URL (env MCPAUTH_AUDIENCE)")
-	fs.StringVar(&c.JWKSURL, "jwks-url", env("MCPAUTH_JWKS_URL", ""), "JWKS of a real identity provider; with it no demo key is generated (env MCPAUTH_JWKS_URL)")
-	fs.BoolVar(&c.Stateless, "stateless", env("MCPAUTH_STATELESS", "") == "true", "serve MCP without sessions (env MCPAUTH_STATELESS=true)")
+// MCPAUTH_JWKS_URL, MCPAUTH_STATELESS), and returns the Config they set
+// once f is parsed.
+func Register(f *Flags, defaultAddr string) *Config {
+	c := &Config{flags: f}
+	f.String(&c.Addr, "addr", "MCPAUTH_ADDR", defaultAddr, "listen address")
+	f.String(&c.Issuer, "issuer", "MCPAUTH_ISSUER", "", "token issuer; default: this server, with a generated demo key")
+	f.String(&c.Audience, "audience", "MCPAUTH_AUDIENCE", "", "resource identifier tokens must name in aud; default: this server's /mcp URL")
+	f.String(&c.JWKSURL, "jwks-url", "MCPAUTH_JWKS_URL", "", "JWKS of a real identity provider; with it no demo key is generated")
+	f.Bool(&c.Stateless, "stateless", "MCPAUTH_STATELESS", false, "serve MCP without sessions")
 	return c
 }
 
-func env(name, def string) string {
-	if v, ok := os.LookupEnv(name); ok {
-		return v
+// Source names where the value of flag name came from, for errors: the
+// flag, or the environment variable it was read from.
+func (c *Config) Source(name string) string {
+	if c.flags == nil {
+		return "-" + name
 	}
-	return def
+	return c.flags.Source(name)
+}
+
+// Validate checks the values as the user typed them, so that an error
+// names the flag or environment variable rather than a library option.
+func (c *Config) Validate() error {
+	for _, u := range []struct{ name, value string }{{"issuer", c.Issuer}, {"audience", c.Audience}, {"jwks-url", c.JWKSURL}} {
+		if u.value == "" {
+			continue
+		}
+		if err := checkURL(u.value); err != nil {
+			return fmt.Errorf("%s %q: %v", c.Source(u.name), u.value, err)
+		}
+	}
+	if c.JWKSURL != "" && c.Issuer == "" {
+		return fmt.Errorf("%s needs -issuer (env MCPAUTH_ISSUER): the identity provider's issuer URL", c.Source("jwks-url"))
+	}
+	return nil
+}
+
+// checkURL requires an absolute https URL, or http on a loopback host,
+// without user info or fragment: what the library requires of issuers,
+// resources and key sets.
+func checkURL(s string) error {
+	u, err := url.Parse(s)
+	switch {
+	case err != nil:
+		return err
+	case !u.IsAbs() || u.Host == "":
+		return errors.New("not an absolute URL")
+	case u.User != nil || u.Fragment != "" || strings.Contains(s, "#"):
+		return errors.New("must have no user info and no fragment")
+	case u.Scheme == "https":
+		return nil
+	case u.Scheme == "http" && loopbackHost(u.Hostname()):
+		return nil
+	}
+	return errors.New("must use https (http only on a loopback host)")
+}
+
+func loopbackHost(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // Stack is the authentication of an example.
@@ -78,15 +128,15 @@ type Stack struct {
 // baseURL. Without c.JWKSURL it generates a demo key, which becomes the
 // only key trusted; with it, only that JWKS, c.Issuer and c.Audience are.
 func NewStack(c *Config, baseURL string) (*Stack, error) {
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
 	s := &Stack{Issuer: c.Issuer, Audience: c.Audience}
 	if s.Audience == "" {
 		s.Audience = baseURL + "/mcp"
 	}
 	opts := jwtverify.Options{Algorithms: []string{"ES256", "RS256"}, Audiences: []string{s.Audience}}
 	if c.JWKSURL != "" {
-		if c.Issuer == "" {
-			return nil, errors.New("-jwks-url needs -issuer")
-		}
 		opts.JWKS = []jwtverify.JWKSSource{{URL: c.JWKSURL, Issuer: c.Issuer}}
 		opts.Algorithms = []string{"RS256", "ES256", "EdDSA"}
 	} else {

@@ -1,0 +1,86 @@
+package demo
+
+import (
+	"flag"
+	"io"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func parse(t *testing.T, env map[string]string, args ...string) (*Config, error) {
+	t.Helper()
+	for k, v := range env {
+		t.Setenv(k, v)
+	}
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	f := NewFlags(fs)
+	c := Register(f, "127.0.0.1:0")
+	if err := f.Parse(args); err != nil {
+		return nil, err
+	}
+	return c, c.Validate()
+}
+
+func TestFlags(t *testing.T) {
+	tests := []struct {
+		name    string
+		env     map[string]string
+		args    []string
+		check   func(t *testing.T, c *Config)
+		wantErr string // what the error must name
+	}{
+		{name: "env 1 is true", env: map[string]string{"MCPAUTH_STATELESS": "1"}, check: func(t *testing.T, c *Config) { assert.True(t, c.Stateless) }},
+		{name: "env TRUE is true", env: map[string]string{"MCPAUTH_STATELESS": "TRUE"}, check: func(t *testing.T, c *Config) { assert.True(t, c.Stateless) }},
+		{name: "env 0 is false", env: map[string]string{"MCPAUTH_STATELESS": "0"}, check: func(t *testing.T, c *Config) { assert.False(t, c.Stateless) }},
+		{name: "env yes is an error", env: map[string]string{"MCPAUTH_STATELESS": "yes"}, wantErr: `MCPAUTH_STATELESS="yes"`},
+		{name: "flag yes is an error", args: []string{"-stateless=yes"}, wantErr: "-stateless"},
+		{name: "flag beats env", env: map[string]string{"MCPAUTH_STATELESS": "yes"}, args: []string{"-stateless=false"}, check: func(t *testing.T, c *Config) { assert.False(t, c.Stateless) }},
+		{name: "env addr", env: map[string]string{"MCPAUTH_ADDR": "127.0.0.1:9"}, check: func(t *testing.T, c *Config) { assert.Equal(t, "127.0.0.1:9", c.Addr) }},
+		{name: "bad audience flag", args: []string{"-audience", "mcp.example.com"}, wantErr: `-audience "mcp.example.com"`},
+		{name: "bad audience env", env: map[string]string{"MCPAUTH_AUDIENCE": "http://mcp.example.com/mcp"}, wantErr: "MCPAUTH_AUDIENCE"},
+		{name: "issuer with fragment", args: []string{"-issuer", "https://idp.example#x"}, wantErr: "-issuer"},
+		{name: "jwks without issuer", args: []string{"-jwks-url", "https://idp.example/jwks"}, wantErr: "-jwks-url needs -issuer"},
+		{name: "jwks from env without issuer", env: map[string]string{"MCPAUTH_JWKS_URL": "https://idp.example/jwks"}, wantErr: "MCPAUTH_JWKS_URL needs -issuer"},
+		{name: "loopback http is fine", args: []string{"-audience", "http://127.0.0.1:8080/mcp"}, check: func(t *testing.T, c *Config) {}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := parse(t, tt.env, tt.args...)
+			if tt.wantErr != "" {
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), tt.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			tt.check(t, c)
+		})
+	}
+}
+
+func TestFlagsListAndDuration(t *testing.T) {
+	t.Setenv("X_LIST", "a  b\tc")
+	t.Setenv("X_DUR", "soon")
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	f := NewFlags(fs)
+	var list []string
+	var d time.Duration
+	f.List(&list, "item", "X_LIST", "items")
+	f.Duration(&d, "wait", "X_DUR", time.Second, "wait")
+	err := f.Parse(nil)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `X_DUR="soon"`)
+	assert.Equal(t, []string{"a", "b", "c"}, list)
+	assert.Equal(t, "X_LIST", f.Source("item"))
+
+	fs = flag.NewFlagSet("test", flag.ContinueOnError)
+	f = NewFlags(fs)
+	list = nil
+	f.List(&list, "item", "X_LIST", "items")
+	require.NoError(t, f.Parse([]string{"-item", "x", "-item", "y"}))
+	assert.Equal(t, []string{"x", "y"}, list, "the command line wins over the environment")
+}
