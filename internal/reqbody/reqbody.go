@@ -31,12 +31,18 @@ func Peek(r *http.Request, max int64) (body []byte, complete bool, err error) {
 	return body, complete, err
 }
 
+// maxPrealloc bounds the buffer allocated before any byte has arrived: a
+// declared Content-Length is a claim, and a client that declares 4 MiB
+// and sends nothing must not cost 4 MiB.
+const maxPrealloc = 32 << 10
+
 // read reads up to max+1 bytes of r, sizing its buffer from hint (the
-// request's Content-Length) when that is within max.
+// request's Content-Length) when that is within max, up to maxPrealloc;
+// the buffer grows as bytes arrive.
 func read(r io.Reader, max, hint int64) (buf []byte, complete bool, err error) {
 	size := int64(512)
 	if hint > 0 && hint <= max {
-		size = hint + 1 // +1 sees EOF without growing
+		size = min(hint+1, maxPrealloc) // +1 sees EOF without growing
 	}
 	buf = make([]byte, 0, min(size, max+1))
 	for {

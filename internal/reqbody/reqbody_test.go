@@ -141,3 +141,22 @@ func TestPeekWithin(t *testing.T) {
 	assert.True(t, complete)
 	assert.Equal(t, "hello", string(body))
 }
+
+// TestPeekDoesNotTrustContentLength: a declared length sizes the buffer
+// only up to maxPrealloc; a client that declares 4 MiB and sends a byte
+// costs no 4 MiB.
+func TestPeekDoesNotTrustContentLength(t *testing.T) {
+	r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader("{"))
+	r.ContentLength = 4 << 20
+	body, _, err := Peek(r, 4<<20)
+	require.NoError(t, err)
+	assert.Equal(t, "{", string(body))
+	assert.LessOrEqual(t, cap(body), maxPrealloc)
+
+	long := strings.Repeat("x", 3*maxPrealloc)
+	r = httptest.NewRequest(http.MethodPost, "/", strings.NewReader(long))
+	body, complete, err := Peek(r, 4<<20)
+	require.NoError(t, err)
+	assert.True(t, complete)
+	assert.Equal(t, long, string(body), "the buffer grows as bytes arrive")
+}
