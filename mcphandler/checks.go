@@ -65,7 +65,10 @@ type request struct {
 	modern bool                // a revision without sessions
 	batch  bool
 	key    Key       // the binding key of principal and route
-	ended  []Binding // bindings the store ended to bind this request's session
+	ended  []Binding // sessions to end on the server after the response
+	gw     guardWriter
+	h      *Handler // for onHeader
+	watch  int      // what onHeader watches for (sessionHook)
 	one    [1]message
 }
 

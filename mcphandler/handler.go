@@ -89,7 +89,7 @@ func (h *Handler) serve(w http.ResponseWriter, q *request) {
 	}
 	r = r.WithContext(newContext(r.Context(), &q.a))
 
-	onHeader := h.sessionHook(q)
+	h.sessionHook(q)
 	var allowed func(string) bool
 	if h.cfg.policy != nil && (r.Method == http.MethodGet || slices.ContainsFunc(q.a.msgs, func(m message) bool { return m.method == "tools/list" })) {
 		// GET streams are filtered too: a resumed stream (Last-Event-ID)
@@ -103,11 +103,8 @@ func (h *Handler) serve(w http.ResponseWriter, q *request) {
 		h.respond(w, r, authRefusal(refusedByFactory, q.firstID(), err))
 		return
 	}
-	if onHeader == nil && allowed == nil {
-		next.ServeHTTP(w, r)
-		return
-	}
-	gw := &guardWriter{ResponseWriter: w, onHeader: onHeader, allowed: allowed, id: q.firstID()}
+	q.gw = guardWriter{ResponseWriter: w, watch: q, allowed: allowed, id: q.firstID()}
+	gw := &q.gw // in the request: no allocation of its own
 	next.ServeHTTP(gw, r)
 	f, dropped := gw.finish()
 	if dropped > 0 {

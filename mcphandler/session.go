@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"runtime/debug"
+	"slices"
 	"time"
 
 	"github.com/mcpauth/mcpauth/authresult"
@@ -48,38 +49,92 @@ func (h *Handler) checkSession(q *request) *refusal {
 	return nil
 }
 
-// sessionHook returns the hook that must see the response's status and
-// headers to keep the bindings true, or nil:
-//   - a revision without sessions: any session id the server hands out is
-//     removed, as no binding stands behind it;
+// sessionHook sets what q's response is watched for (see
+// request.onHeader) to keep the bindings true:
 //   - a request outside a session: a successful response that creates one
 //     binds it to the principal before the client sees its id;
-//   - a DELETE the server accepts: the binding is removed.
+//   - a DELETE the server accepts: the binding is removed;
+//   - any other request: a session id the server hands out that no
+//     binding stands behind (a revision without sessions; a second
+//     initialize inside a session) is removed from the response and ended
+//     on the server, so that it can neither reach the client nor pile up.
 //
-// q.ended receives the bindings the store ended to make room for a new
-// one.
-func (h *Handler) sessionHook(q *request) func(int, http.Header) *refusal {
+// q.ended receives the sessions to end on the server.
+func (h *Handler) sessionHook(q *request) {
 	switch {
 	case q.modern:
-		return stripSessionID
+		q.watch = watchUnbound
 	case q.a.sessionID == "":
-		return func(status int, hdr http.Header) *refusal { return h.bind(q, status, hdr) }
+		q.watch = watchBind
 	case q.r.Method == http.MethodDelete:
-		return func(status int, _ http.Header) *refusal {
-			if status/100 == 2 {
-				if err := h.cfg.store.Delete(q.r.Context(), q.a.sessionID); err != nil {
-					h.cfg.log.LogAttrs(q.r.Context(), slog.LevelError, "mcpauth: could not forget a deleted session", slog.Any("error", err))
-				}
+		q.watch = watchDelete
+	default:
+		q.watch = watchUnbound
+	}
+	q.h = h
+}
+
+// What a request's response is watched for.
+const (
+	watchUnbound = iota + 1 // session ids no binding stands behind
+	watchBind               // a new session to bind
+	watchDelete             // a session the server ended
+)
+
+// headerWatcher sees a response's status and headers before they are
+// sent; a refusal it returns replaces the response.
+type headerWatcher interface {
+	onHeader(status int, hdr http.Header) *refusal
+}
+
+// onHeader implements headerWatcher for the session logic (sessionHook).
+func (q *request) onHeader(status int, hdr http.Header) *refusal {
+	h := q.h
+	switch q.watch {
+	case watchBind:
+		return h.bind(q, status, hdr)
+	case watchDelete:
+		if status/100 == 2 {
+			if err := h.cfg.store.Delete(q.r.Context(), q.a.sessionID); err != nil {
+				h.cfg.log.LogAttrs(q.r.Context(), slog.LevelError, "mcpauth: could not forget a deleted session", slog.Any("error", err))
 			}
-			return nil
 		}
+	case watchUnbound:
+		bound := ""
+		if !q.modern {
+			bound = q.a.sessionID
+		}
+		h.dropUnbound(q, hdr, bound)
 	}
 	return nil
 }
 
-func stripSessionID(_ int, hdr http.Header) *refusal {
+// dropUnbound removes from a response the session ids other than bound
+// (the request's own, "" for none) and records them to be ended on the
+// server on the principal's behalf.
+func (h *Handler) dropUnbound(q *request, hdr http.Header, bound string) {
+	ids, ok := hdr[headerSession]
+	if !ok || (len(ids) == 1 && ids[0] == bound) {
+		return
+	}
 	delete(hdr, headerSession)
-	return nil
+	key := q.key
+	if key == (Key{}) {
+		key = h.bindingKey(q.a.principal, h.route(q.r))
+	}
+	for _, id := range ids {
+		if id != "" && id != bound {
+			q.ended = append(q.ended, Binding{ID: id, Key: key})
+		}
+	}
+	if len(q.ended) > 0 {
+		h.owners.put(key, ownerOf(q.a.principal))
+		h.cfg.log.LogAttrs(q.r.Context(), slog.LevelWarn, "mcpauth: the server handed out a session id outside a binding; removed and ended",
+			slog.Int("sessions", len(q.ended)))
+	}
+	if bound != "" && slices.Contains(ids, bound) {
+		hdr[headerSession] = []string{bound}
+	}
 }
 
 // bind binds a session the response creates, or refuses the response when

@@ -88,3 +88,30 @@ func TestExpiredSessionsEnded(t *testing.T) {
 	assert.Eventually(t, func() bool { return up.endedBy()[old] == "bob" }, 5*time.Second, 5*time.Millisecond)
 	require.Len(t, up.endedBy(), 1)
 }
+
+// TestUnboundSessionIDsEnded: a session id the server hands out that no
+// binding stands behind — an initialize inside a session, or under a
+// revision without sessions — never reaches the client and is ended on
+// the server, so a user cannot pile up server sessions the guard does not
+// count.
+func TestUnboundSessionIDsEnded(t *testing.T) {
+	up := &endRecorder{}
+	h := newGuard(t, up, nil)
+	sid := initSession(t, h, alice)
+
+	rec := do(t, h, req{body: initBody, p: alice, headers: map[string]string{headerSession: sid}})
+	require.Equal(t, 200, rec.Code)
+	assert.Empty(t, rec.Header().Values(headerSession), "the second session's id is removed")
+
+	rec = do(t, h, req{body: initBody, p: alice, headers: map[string]string{headerVersion: "2026-07-28", headerMethod: "initialize"}})
+	require.Equal(t, 200, rec.Code)
+	assert.Empty(t, rec.Header().Values(headerSession))
+
+	assert.Eventually(t, func() bool { return len(up.endedBy()) == 2 }, 5*time.Second, 5*time.Millisecond)
+	for id, by := range up.endedBy() {
+		assert.NotEqual(t, sid, id, "the bound session is not ended")
+		assert.Equal(t, "alice", by)
+	}
+	rec = do(t, h, req{body: callEcho, p: alice, headers: map[string]string{headerSession: sid}})
+	assert.Equal(t, 200, rec.Code, "the bound session still works")
+}

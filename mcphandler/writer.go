@@ -15,9 +15,10 @@ import (
 // revision must not see, or to filter tools/list results.
 type guardWriter struct {
 	http.ResponseWriter
-	// onHeader runs once, before the status is sent. A refusal it returns
-	// replaces the wrapped handler's response, which is discarded.
-	onHeader func(status int, h http.Header) *refusal
+	// watch sees the status and headers once, before they are sent. A
+	// refusal it returns replaces the wrapped handler's response, which
+	// is discarded.
+	watch headerWatcher
 	// allowed, when set, filters tools/list results.
 	allowed func(name string) bool
 	// id is echoed in a refusal of the response.
@@ -50,8 +51,8 @@ func (g *guardWriter) WriteHeader(status int) {
 	}
 	g.wroteHeader, g.status = true, status
 	h := g.ResponseWriter.Header()
-	if g.onHeader != nil {
-		if g.refused = g.onHeader(status, h); g.refused != nil {
+	if g.watch != nil {
+		if g.refused = g.watch.onHeader(status, h); g.refused != nil {
 			return
 		}
 	}
