@@ -8,8 +8,10 @@
 //
 // It prints "LISTENING http://127.0.0.1:PORT/mcp" once it accepts
 // connections, and "EXEC <tool>" each time a tool handler runs. GET
-// /executions answers the counts so far as JSON, {"echo": 1, ...}; it is
-// for the test, which talks to it directly, never through the gateway.
+// /executions answers the counts so far as JSON, {"echo": 1, ...}, and GET
+// /sessions the number of open sessions and the resident set size,
+// {"sessions": 3, "rss": 81920000}; they are for the test, which talks to
+// them directly, never through the gateway.
 import { randomUUID } from 'node:crypto';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
@@ -17,7 +19,7 @@ import { createMcpExpressApp } from '@modelcontextprotocol/sdk/server/express.js
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 
-const executions = { echo: 0, whoami: 0, admin_stats: 0 };
+const executions = { echo: 0, whoami: 0, admin_stats: 0, admin_config: 0 };
 
 function executed(name) {
   executions[name]++;
@@ -38,6 +40,10 @@ function newServer() {
     executed('admin_stats');
     return { content: [{ type: 'text', text: 'ADMIN STATS: sessions=1' }] };
   });
+  server.registerResource('admin_config', 'config://admin', { description: 'administrators only' }, async (uri) => {
+    executed('admin_config');
+    return { contents: [{ uri: uri.href, text: 'ADMIN CONFIG' }] };
+  });
   return server;
 }
 
@@ -47,6 +53,13 @@ const app = createMcpExpressApp();
 
 app.get('/executions', (_req, res) => {
   res.json(executions);
+});
+
+// GET /sessions answers how many sessions the transports map holds, and the
+// process's resident set size, for tests that check that the gateway bounds
+// what one user makes a server hold.
+app.get('/sessions', (_req, res) => {
+  res.json({ sessions: Object.keys(transports).length, rss: process.memoryUsage().rss });
 });
 
 app.post('/mcp', async (req, res) => {
