@@ -21,8 +21,10 @@ const (
 	checkBody          = "body"
 	checkJSONRPC       = "jsonrpc"
 	checkMethodHeaders = "method_headers"
+	checkResourceURI   = "resource_uri"
 	checkPolicy        = "policy"
 	checkSession       = "session"
+	checkStreams       = "streams"
 )
 
 // Names of the refusals that can happen after the checks, while serving.
@@ -52,8 +54,10 @@ var checks = [...]struct {
 	{checkBody, (*Handler).checkBody},
 	{checkJSONRPC, (*Handler).checkJSONRPC},
 	{checkMethodHeaders, (*Handler).checkMethodHeaders},
+	{checkResourceURI, (*Handler).checkResourceURI},
 	{checkPolicy, (*Handler).checkPolicy},
 	{checkSession, (*Handler).checkSession},
+	{checkStreams, (*Handler).checkStreams},
 }
 
 // request is one request as the checks learn it. Its Admission is what
@@ -69,6 +73,7 @@ type request struct {
 	gw     guardWriter
 	h      *Handler // for onHeader
 	watch  int      // what onHeader watches for (sessionHook)
+	stream bool     // holds a stream slot (checkStreams)
 	one    [1]message
 }
 
@@ -201,6 +206,19 @@ func (h *Handler) checkMethodHeaders(q *request) *refusal {
 		return nil
 	}
 	return checkHeaders(q.r.Header, q.a.msgs, q.batch)
+}
+
+func (h *Handler) checkResourceURI(q *request) *refusal {
+	if h.cfg.policy == nil || len(h.cfg.policy.resources) == 0 {
+		return nil
+	}
+	for i := range q.a.msgs {
+		m := &q.a.msgs[i]
+		if nameParam(m.method) == "uri" && uriProblem(m.name) != "" {
+			return kindResourceURI.refuse(checkResourceURI, m.id)
+		}
+	}
+	return nil
 }
 
 func (h *Handler) checkPolicy(q *request) *refusal {

@@ -27,6 +27,7 @@ type decideCase struct {
 	build  func() *http.Request
 	check  string
 	status int
+	before func(*Handler) // prepares the guard, if set
 }
 
 // post builds an authenticated POST of body with extra headers; a header
@@ -79,6 +80,10 @@ var boundStore = func() Store {
 
 func decideCases() []decideCase {
 	pol := &Options{Policy: &Policy{Tools: map[string][]string{"echo": nil, "admin_reset": {"admin"}}}}
+	res := &Options{Policy: &Policy{AllowUndeclaredTools: true, Resources: map[string][]string{"config://admin": {"admin"}}}}
+	readURI := func(uri string) string {
+		return `{"jsonrpc":"2.0","id":1,"method":"resources/read","params":{"uri":"` + uri + `"}}`
+	}
 	modern := []string{headerVersion, "2026-07-28", headerMethod, "tools/call", headerName, "echo"}
 	two := func(name, a, b string) func() *http.Request {
 		return func() *http.Request {
@@ -125,7 +130,17 @@ func decideCases() []decideCase {
 		{name: "another principal's session", opts: &Options{Store: boundStore()}, build: post(bob, callEcho, headerSession, "bound"), check: checkSession, status: 404},
 		{name: "store down", opts: &Options{Store: failingStore{errors.New("down")}}, build: post(alice, callEcho, headerSession, "x"), check: checkSession, status: 503},
 
+		{name: "streams taken", opts: &Options{MaxStreams: 1}, before: takeStream, build: reqWith(alice, http.MethodGet, nil), check: checkStreams, status: 429},
+		{name: "resource URI upper-case scheme", opts: res, build: post(alice, readURI("CONFIG://admin")), check: checkResourceURI, status: 400},
+		{name: "resource URI dot segment in a batch", opts: res, build: post(alice, "["+readURI("config://x")+","+readURI("config://x/../admin")+"]"), check: checkResourceURI, status: 400},
+		{name: "subscribe to an escaped spelling", opts: res, build: post(alice, `{"jsonrpc":"2.0","id":1,"method":"resources/subscribe","params":{"uri":"config://%61dmin"}}`), check: checkResourceURI, status: 400},
+		{name: "admin resource for a reader", opts: res, build: post(alice, readURI("config://admin")), check: checkPolicy, status: 403},
+		{name: "subscribe to the admin resource", opts: res, build: post(alice, `{"jsonrpc":"2.0","id":1,"method":"resources/subscribe","params":{"uri":"config://admin"}}`), check: checkPolicy, status: 403},
+
 		{name: "initialize", build: post(alice, initBody)},
+		{name: "a stream of another principal's", opts: &Options{MaxStreams: 1}, before: takeStream, build: reqWith(bob, http.MethodGet, nil)},
+		{name: "odd resource URI without resources in the policy", opts: pol, build: post(alice, readURI("CONFIG://admin"))},
+		{name: "unlisted resource in normal form", opts: res, build: post(alice, readURI("config://public"))},
 		{name: "Content-Type in other case, quoted charset", build: post(alice, callEcho, "Content-Type", `APPLICATION/JSON; Charset="UTF-8"`)},
 		{name: "Content-Type with charset=utf-8", build: post(alice, callEcho, "Content-Type", "application/json;charset=utf-8")},
 		{name: "identity encoding", build: post(alice, callEcho, "Content-Encoding", "identity")},
@@ -136,12 +151,18 @@ func decideCases() []decideCase {
 	}
 }
 
+// takeStream holds alice's one stream slot on /mcp.
+func takeStream(h *Handler) { h.streams.acquire(keyFor(alice, "/mcp")) }
+
 // TestDecide runs the decision table against the decision function
 // itself: no response is written, and every refusal names its check.
 func TestDecide(t *testing.T) {
 	for _, tt := range decideCases() {
 		t.Run(tt.name, func(t *testing.T) {
 			h := newGuard(t, &upstream{}, tt.opts)
+			if tt.before != nil {
+				tt.before(h)
+			}
 			rec := httptest.NewRecorder()
 			q, f := h.decide(rec, tt.build())
 			assert.False(t, rec.Flushed || rec.Body.Len() > 0 || len(rec.Header()) > 0, "decide writes nothing")
@@ -161,7 +182,11 @@ func TestDecide(t *testing.T) {
 			// Through ServeHTTP, the refusal is the response.
 			rec = httptest.NewRecorder()
 			up := &upstream{}
-			newGuard(t, up, tt.opts).ServeHTTP(rec, tt.build())
+			h = newGuard(t, up, tt.opts)
+			if tt.before != nil {
+				tt.before(h)
+			}
+			h.ServeHTTP(rec, tt.build())
 			assert.Equal(t, tt.status, rec.Code)
 			assert.Zero(t, up.calls.Load(), "a refused request never reaches the server")
 			assert.Equal(t, f.code, decodeResp(t, rec).Error.Code)

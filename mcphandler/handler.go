@@ -32,6 +32,7 @@ type Handler struct {
 	keys     boundedMap[identity, Key]
 	owners   boundedMap[Key, *authresult.Principal]
 	enders   chan struct{} // a slot per background goroutine ending sessions
+	streams  streams
 }
 
 var errNilNext = errors.New("mcphandler: nil handler or factory")
@@ -58,7 +59,7 @@ func NewFactory(f Factory, opts *Options) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Handler{cfg: cfg, factory: f, enders: make(chan struct{}, maxEnders)}, nil
+	return &Handler{cfg: cfg, factory: f, enders: make(chan struct{}, maxEnders), streams: streams{max: cfg.maxStreams}}, nil
 }
 
 // ServeHTTP decides the request with the checks listed in the package
@@ -70,6 +71,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if f != nil {
 		h.respond(w, r, f)
 		return
+	}
+	if q.stream {
+		defer h.streams.release(q.key)
 	}
 	h.serve(w, q)
 }

@@ -14,7 +14,7 @@ import (
 type message struct {
 	method string // "" for a response
 	id     []byte // raw id; nil for notifications
-	name   string // params.name (tools/call, prompts/get) or params.uri (resources/read)
+	name   string // params.name (tools/call, prompts/get) or params.uri (resources/read, subscribe, unsubscribe)
 }
 
 // rpcError is a refusal found while reading a body; it becomes a 400.
@@ -37,7 +37,7 @@ func nameParam(method string) string {
 	switch method {
 	case "tools/call", "prompts/get":
 		return "name"
-	case "resources/read":
+	case "resources/read", "resources/subscribe", "resources/unsubscribe":
 		return "uri"
 	}
 	return ""

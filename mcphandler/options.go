@@ -45,6 +45,10 @@ type Options struct {
 	// that supports read deadlines (net/http's does). Default
 	// DefaultBodyReadTimeout.
 	BodyReadTimeout time.Duration
+	// MaxStreams bounds the GET streams one principal holds open at once
+	// on a route, with or without a session; one more gets 429. Default
+	// DefaultMaxStreams.
+	MaxStreams int
 	// Route names the MCP endpoint in binding keys, so that a session made
 	// on one endpoint cannot be used on another. Default: the request's
 	// URL path.
@@ -63,6 +67,7 @@ type config struct {
 	maxBody     int64
 	bodyTimeout time.Duration
 	route       string
+	maxStreams  int
 	log         *slog.Logger
 	names       map[string]string // names to intern when reading bodies
 }
@@ -96,6 +101,12 @@ func newConfig(o *Options) (*config, error) {
 		return nil, fmt.Errorf("%w: negative BodyReadTimeout", errConfig)
 	case c.bodyTimeout == 0:
 		c.bodyTimeout = DefaultBodyReadTimeout
+	}
+	switch c.maxStreams = o.MaxStreams; {
+	case c.maxStreams < 0:
+		return nil, fmt.Errorf("%w: negative MaxStreams", errConfig)
+	case c.maxStreams == 0:
+		c.maxStreams = DefaultMaxStreams
 	}
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)

@@ -22,8 +22,14 @@ type Policy struct {
 	// Prompts maps a prompt name to the scopes prompts/get needs.
 	// Prompts not listed need none.
 	Prompts map[string][]string
-	// Resources maps a resource URI to the scopes resources/read needs.
-	// Resources not listed need none.
+	// Resources maps a resource URI to the scopes resources/read and
+	// resources/subscribe need. Resources not listed need none. The URIs
+	// must be in the normal form that RFC 3986 normalization and the
+	// WHATWG URL parser leave unchanged (lower-case scheme and host, no
+	// dot segments, default port, fragment or needless percent-encoding);
+	// while any is listed, requests naming a URI not in that form are
+	// refused (-32602), so that no other spelling of a listed resource
+	// reaches a server that normalizes before it looks up.
 	Resources map[string][]string
 	// Implies maps a scope to scopes it grants, such as
 	// "admin": {"write"}, "write": {"read"}. Implication is transitive.
@@ -54,6 +60,11 @@ func compilePolicy(p *Policy) (*policy, error) {
 	}{{"Methods", p.Methods, &pl.methods}, {"Tools", p.Tools, &pl.tools}, {"Prompts", p.Prompts, &pl.prompts}, {"Resources", p.Resources, &pl.resources}} {
 		if *m.dst, err = cloneScopes(m.what, m.src); err != nil {
 			return nil, err
+		}
+	}
+	for uri := range pl.resources {
+		if why := uriProblem(uri); why != "" {
+			return nil, fmt.Errorf("%w: Resources: %q is not a URI in normal form: %s", errConfig, uri, why)
 		}
 	}
 	pl.names = map[string]string{}
@@ -132,7 +143,7 @@ func (pl *policy) need(m *message, dst []string) ([]string, bool) {
 		dst = append(dst, scopes...)
 	case "prompts/get":
 		dst = append(dst, pl.prompts[m.name]...)
-	case "resources/read":
+	case "resources/read", "resources/subscribe":
 		dst = append(dst, pl.resources[m.name]...)
 	}
 	return dst, true

@@ -37,20 +37,22 @@ type kind struct {
 
 // The protocol refusals of the guard.
 var (
-	kindMethod       = kind{http.StatusMethodNotAllowed, jsonrpcerr.CodeInvalidRequest, "method not allowed"}
-	kindHeaderTwin   = kind{http.StatusBadRequest, jsonrpcerr.CodeInvalidRequest, "header name with '_' shadows a guarded header"}
-	kindConnection   = kind{http.StatusBadRequest, jsonrpcerr.CodeInvalidRequest, "Connection header names a guarded header"}
-	kindOrigin       = kind{http.StatusForbidden, jsonrpcerr.CodeInvalidRequest, "origin not allowed"}
-	kindVersion      = kind{http.StatusBadRequest, CodeUnsupportedProtocolVersion, "unsupported MCP-Protocol-Version"}
-	kindMediaType    = kind{http.StatusUnsupportedMediaType, jsonrpcerr.CodeInvalidRequest, "Content-Type must be application/json (charset utf-8)"}
-	kindEncoding     = kind{http.StatusUnsupportedMediaType, jsonrpcerr.CodeInvalidRequest, "Content-Encoding not supported"}
-	kindBodyTooLarge = kind{http.StatusRequestEntityTooLarge, jsonrpcerr.CodeInvalidRequest, "request body too large"}
-	kindBodyTimeout  = kind{http.StatusRequestTimeout, jsonrpcerr.CodeInvalidRequest, "request body not received in time"}
-	kindBodyRead     = kind{http.StatusBadRequest, jsonrpcerr.CodeParseError, "could not read body"}
-	kindTwoSessions  = kind{http.StatusBadRequest, jsonrpcerr.CodeInvalidRequest, "more than one session id"}
-	kindNoSession    = kind{http.StatusNotFound, CodeSessionNotFound, "session not found"}
-	kindHeaderMatch  = kind{http.StatusBadRequest, CodeHeaderMismatch, "Mcp-Method or Mcp-Name does not match the body"}
-	kindModernBatch  = kind{http.StatusBadRequest, jsonrpcerr.CodeInvalidRequest, "batches are not allowed in this protocol revision"}
+	kindMethod         = kind{http.StatusMethodNotAllowed, jsonrpcerr.CodeInvalidRequest, "method not allowed"}
+	kindHeaderTwin     = kind{http.StatusBadRequest, jsonrpcerr.CodeInvalidRequest, "header name with '_' shadows a guarded header"}
+	kindConnection     = kind{http.StatusBadRequest, jsonrpcerr.CodeInvalidRequest, "Connection header names a guarded header"}
+	kindOrigin         = kind{http.StatusForbidden, jsonrpcerr.CodeInvalidRequest, "origin not allowed"}
+	kindVersion        = kind{http.StatusBadRequest, CodeUnsupportedProtocolVersion, "unsupported MCP-Protocol-Version"}
+	kindMediaType      = kind{http.StatusUnsupportedMediaType, jsonrpcerr.CodeInvalidRequest, "Content-Type must be application/json (charset utf-8)"}
+	kindEncoding       = kind{http.StatusUnsupportedMediaType, jsonrpcerr.CodeInvalidRequest, "Content-Encoding not supported"}
+	kindBodyTooLarge   = kind{http.StatusRequestEntityTooLarge, jsonrpcerr.CodeInvalidRequest, "request body too large"}
+	kindBodyTimeout    = kind{http.StatusRequestTimeout, jsonrpcerr.CodeInvalidRequest, "request body not received in time"}
+	kindBodyRead       = kind{http.StatusBadRequest, jsonrpcerr.CodeParseError, "could not read body"}
+	kindTwoSessions    = kind{http.StatusBadRequest, jsonrpcerr.CodeInvalidRequest, "more than one session id"}
+	kindNoSession      = kind{http.StatusNotFound, CodeSessionNotFound, "session not found"}
+	kindHeaderMatch    = kind{http.StatusBadRequest, CodeHeaderMismatch, "Mcp-Method or Mcp-Name does not match the body"}
+	kindResourceURI    = kind{http.StatusBadRequest, jsonrpcerr.CodeInvalidParams, "params.uri is not a URI in normal form (RFC 3986 section 6)"}
+	kindTooManyStreams = kind{http.StatusTooManyRequests, jsonrpcerr.CodeInvalidRequest, "too many open streams"}
+	kindModernBatch    = kind{http.StatusBadRequest, jsonrpcerr.CodeInvalidRequest, "batches are not allowed in this protocol revision"}
 )
 
 // refusal returns the refusal of a body the JSON-RPC reading refused: 400
