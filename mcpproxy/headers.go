@@ -2,6 +2,7 @@ package mcpproxy
 
 import (
 	"encoding/json"
+	"net"
 	"net/http"
 
 	"github.com/mcpauth/mcpauth/mcphandler"
@@ -15,6 +16,7 @@ var passed = []string{"Accept", "User-Agent", "Last-Event-Id"}
 // checked; a credentials hook may not set them.
 var written = map[string]bool{
 	"Content-Type": true, "Content-Length": true, "Content-Encoding": true, "Transfer-Encoding": true, "Host": true,
+	"X-Forwarded-For": true, "X-Forwarded-Proto": true,
 	"Mcp-Session-Id": true, "Mcp-Protocol-Version": true, "Mcp-Method": true, "Mcp-Name": true,
 }
 
@@ -25,7 +27,21 @@ var neverForwarded = map[string]bool{
 	"Authorization": true, "Proxy-Authorization": true,
 	"Connection": true, "Keep-Alive": true, "Proxy-Connection": true, "Te": true, "Trailer": true, "Upgrade": true,
 	"Accept-Encoding": true,
-	"Forwarded":       true, "X-Forwarded-For": true, "X-Forwarded-Host": true, "X-Forwarded-Proto": true,
+	"Forwarded":       true, "X-Forwarded-For": true, "X-Forwarded-Host": true, "X-Forwarded-Proto": true, "X-Real-Ip": true,
+}
+
+// setForwarded sets on h what the gateway itself saw of in's connection:
+// its peer's address (X-Forwarded-For) and whether it was TLS
+// (X-Forwarded-Proto). Nothing comes from in's headers or Host.
+func setForwarded(h http.Header, in *http.Request) {
+	if ip, _, err := net.SplitHostPort(in.RemoteAddr); err == nil {
+		h["X-Forwarded-For"] = []string{ip}
+	}
+	proto := "http"
+	if in.TLS != nil {
+		proto = "https"
+	}
+	h["X-Forwarded-Proto"] = []string{proto}
 }
 
 // upstreamHeader builds the header of the upstream request for in, which

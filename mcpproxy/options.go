@@ -17,7 +17,8 @@ type Options struct {
 	// request for principal p, such as the gateway's own Authorization.
 	// An error refuses the request, answered by its type (see package
 	// jsonrpcerr). Headers the proxy writes itself (Content-Type,
-	// Content-Length, Content-Encoding, Host and the MCP headers) may not
+	// Content-Length, Content-Encoding, Host, X-Forwarded-For,
+	// X-Forwarded-Proto and the MCP headers) may not
 	// be set; a hook that sets one gets 500.
 	UpstreamHeaders func(ctx context.Context, p *authresult.Principal) (http.Header, error)
 	// ForwardHeaders names client request headers to pass to the upstream

@@ -18,6 +18,12 @@
 // Content-Encoding, no header the guard did not read, no query string —
 // reaches the upstream.
 //
+// The upstream learns who connected only from what the gateway saw
+// itself: X-Forwarded-For is the address of the gateway's peer and
+// X-Forwarded-Proto whether that connection was TLS. A client's own
+// X-Forwarded-*, Forwarded or X-Real-Ip never reaches the upstream, and
+// neither does its Host (as X-Forwarded-Host), which the client chose.
+//
 // The proxy never forwards the client's Authorization header: the MCP
 // specification forbids passing a client's token through to another
 // service. Options.UpstreamHeaders attaches the gateway's own credentials
@@ -90,7 +96,7 @@ func New(upstream *url.URL, opts *Options) (http.Handler, error) {
 				pr.Out.Body, pr.Out.ContentLength = http.NoBody, 0
 			}
 			pr.Out.GetBody = nil
-			pr.SetXForwarded()
+			setForwarded(pr.Out.Header, pr.In)
 		},
 		Transport:     cfg.transport,
 		FlushInterval: -1, // stream SSE as it comes

@@ -141,9 +141,59 @@ func TestUpstreamGetsWhatWasChecked(t *testing.T) {
 	}
 }
 
+// TestForwardedFromTheConnection: what the upstream learns of the client's
+// connection is what the gateway saw, never what the client wrote: its
+// X-Forwarded-*, Forwarded, X-Real-Ip and Host (as X-Forwarded-Host) are
+// dropped, and a credentials hook cannot forge them either.
+func TestForwardedFromTheConnection(t *testing.T) {
+	got := make(chan http.Header, 1)
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got <- r.Header.Clone()
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"jsonrpc":"2.0","id":1,"result":{}}`)
+	}))
+	defer up.Close()
+	gw := newProxy(t, up.URL+"/mcp", nil, alice)
+	req, err := http.NewRequest(http.MethodPost, gw.URL+"/mcp", strings.NewReader(ping))
+	require.NoError(t, err)
+	req.Host = "admin.internal.example"
+	req.Header.Set("Content-Type", "application/json")
+	for k, v := range map[string]string{
+		"X-Forwarded-For": "10.0.0.1", "X-Forwarded-Host": "spoofed.example", "X-Forwarded-Proto": "https",
+		"X-Real-Ip": "10.0.0.2", "Forwarded": "for=10.0.0.3;host=spoofed.example",
+	} {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	h := <-got
+	assert.Equal(t, []string{"127.0.0.1"}, h.Values("X-Forwarded-For"), "the gateway's peer, alone")
+	assert.Equal(t, []string{"http"}, h.Values("X-Forwarded-Proto"))
+	for _, name := range []string{"X-Forwarded-Host", "X-Real-Ip", "Forwarded"} {
+		assert.Empty(t, h.Values(name), name)
+	}
+
+	for _, name := range []string{"X-Forwarded-For", "x-forwarded-proto"} {
+		u, _ := url.Parse(up.URL)
+		h, err := New(u, &Options{UpstreamHeaders: func(context.Context, *authresult.Principal) (http.Header, error) {
+			return http.Header{name: {"10.0.0.9"}}, nil
+		}})
+		require.NoError(t, err)
+		g, err := mcphandler.New(h, nil)
+		require.NoError(t, err)
+		rec := httptest.NewRecorder()
+		r := httptest.NewRequest(http.MethodPost, "/mcp", strings.NewReader(ping))
+		r.Header.Set("Content-Type", "application/json")
+		withPrincipal(alice, g).ServeHTTP(rec, r)
+		assert.Equal(t, http.StatusInternalServerError, rec.Code, "a hook setting %s", name)
+	}
+}
+
 func TestForwardHeadersValidation(t *testing.T) {
 	u, _ := url.Parse("http://127.0.0.1/mcp")
-	for _, name := range []string{"Authorization", "connection", "Mcp-Session-Id", "Content-Type", "Accept-Encoding", "X_Tenant", "bad name", "", "X-Forwarded-For"} {
+	for _, name := range []string{"Authorization", "connection", "Mcp-Session-Id", "Content-Type", "Accept-Encoding", "X_Tenant", "bad name", "", "X-Forwarded-For", "X-Real-IP"} {
 		_, err := New(u, &Options{ForwardHeaders: []string{name}})
 		assert.ErrorIs(t, err, errConfig, name)
 	}
