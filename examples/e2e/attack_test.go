@@ -318,12 +318,12 @@ func (a *attacker) session(token string) (string, string) {
 
 // TestAttackSessionlessInitializeOrphansSessions: a reader sends initialize
 // under MCP-Protocol-Version 2026-07-28 (with the matching Mcp-Method). The
-// guard treats the request as session-less: it skips all session logic and
-// strips the Mcp-Session-Id the server hands out. A server that does not
-// know the revision (the TypeScript SDK validates the header only after
-// initialize) still creates a session, which nobody is bound to, is never
-// counted against the reader's bound, is never ended, and whose id the
-// client never learns: each request leaks one server session.
+// guard treats the request as session-less and strips the Mcp-Session-Id
+// the server hands out. A server that does not know the revision (the
+// TypeScript SDK validates the header only after initialize) still
+// creates a session, which nobody is bound to and whose id the client
+// never learns; unless the guard ends it, each request leaks one server
+// session.
 func TestAttackSessionlessInitializeOrphansSessions(t *testing.T) {
 	const n = 40
 	for _, tc := range attackTargets {
@@ -384,10 +384,10 @@ func TestAttackSessionlessInitializeOrphansScale(t *testing.T) {
 }
 
 // TestAttackInitializeInsideSession: a reader sends initialize again,
-// inside its own bound session. The guard checks the session and, as the
-// request has one, watches no response header; mcp-go mints and registers
-// a fresh session for every initialize, and its id goes to the client
-// unbound. Each request leaks one server session past the guard's bound.
+// inside its own bound session. mcp-go mints and registers a fresh session
+// for every initialize; unless the guard removes its id from the response
+// and ends it, the id goes to the client unbound and each request leaks
+// one server session past the guard's bound.
 func TestAttackInitializeInsideSession(t *testing.T) {
 	const n = 40
 	for _, tc := range attackTargets {
@@ -443,11 +443,11 @@ func TestAttackInitializeInsideSessionScale(t *testing.T) {
 	assert.LessOrEqual(t, after-before, 16)
 }
 
-// TestAttackDeclaredBodyPreallocation: the guard sizes its body buffer from
-// Content-Length before a byte of the body has arrived. A reader opens
-// connections that send only headers declaring a 4 MiB body and then
-// stall; each costs the gateway a 4 MiB buffer for up to the 30 s body
-// timeout, for about 300 bytes sent.
+// TestAttackDeclaredBodyPreallocation: a reader opens connections that
+// send only headers declaring a 4 MiB body and then stall. A guard that
+// sized its buffer from Content-Length before a byte arrived would spend
+// 4 MiB per connection for up to the 30 s body timeout, for about 300
+// bytes sent.
 func TestAttackDeclaredBodyPreallocation(t *testing.T) {
 	up := goSDKCounted(t)
 	gw := startGateway(t, up.url)
@@ -567,11 +567,12 @@ func TestAttackCleartextHTTP2(t *testing.T) {
 	assert.NotEqual(t, http.StatusSwitchingProtocols, status)
 }
 
-// TestAttackStreamsWithoutSession: a GET needs no session through the
-// guard (it has no id to check), and mcp-go answers a GET without
-// Mcp-Session-Id with a listening stream on a fresh session it registers
-// and never names. A reader can hold any number of them: the guard's
-// per-principal bound counts only sessions whose id it saw.
+// TestAttackStreamsWithoutSession: a GET needs no session (it may have no
+// id to check), and mcp-go answers a GET without Mcp-Session-Id with a
+// listening stream on a fresh session it registers and never names, and
+// any number of GETs in one session with as many streams. The session
+// bound does not count them; the guard's stream bound (16 per principal
+// and route) must, with or without a session id.
 func TestAttackStreamsWithoutSession(t *testing.T) {
 	const n = 40
 	for _, tc := range attackTargets {
@@ -624,12 +625,11 @@ func TestAttackStreamsWithoutSession(t *testing.T) {
 }
 
 // TestAttackForwardedHeaders: the proxy promises that no client header it
-// did not allow reaches the upstream, but httputil's SetXForwarded keeps
-// the client's X-Forwarded-For in front of the client's address and sends
-// the client's Host as X-Forwarded-Host. An upstream that reads the first
-// X-Forwarded-For address (rate limits, audit logs, IP allow-lists) or
-// X-Forwarded-Host (absolute URLs it builds) acts on values the client
-// chose.
+// did not allow reaches the upstream. httputil's SetXForwarded would send
+// the client's Host as X-Forwarded-Host, and a client's own X-Forwarded-For
+// could lead the chain; an upstream that reads them (rate limits, audit
+// logs, IP allow-lists, absolute URLs it builds) would act on values the
+// client chose. It must see only what the gateway saw.
 func TestAttackForwardedHeaders(t *testing.T) {
 	got := make(chan http.Header, 1)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -703,8 +703,9 @@ func TestAttackEvictionEndsUpstreamSessions(t *testing.T) {
 // resource up by new URL(uri).toString(), which lower-cases the scheme,
 // drops tabs and newlines anywhere and spaces and controls at either end,
 // resolves dot segments and default ports: every such spelling of an
-// administrators' resource is, to the guard, an unlisted resource that a
-// reader may read, and to the server the administrators' resource.
+// administrators' resource would be, to an exact-match guard, an unlisted
+// resource that a reader may read, and to the server the administrators'
+// resource. No spelling may run it for the reader.
 func TestAttackResourcePolicySpellings(t *testing.T) {
 	spellings := []string{ // as JSON string contents
 		`CONFIG://admin`, `Config://admin`, ` config://admin`, `config://admin `, `con\tfig://admin`,
