@@ -116,18 +116,12 @@ func (e *Error) Error() string {
 // Unwrap returns the cause.
 func (e *Error) Unwrap() error { return e.Err }
 
-// Is reports whether target is an *Error of the same kind. It lets the
-// kind sentinels match any error of their kind.
+// Is reports whether target is the sentinel of e's kind. Only sentinels
+// match by kind, so two distinct errors of one kind are not "equal" under
+// errors.Is.
 func (e *Error) Is(target error) bool {
-	t, ok := target.(*Error)
-	return ok && t.Kind == e.Kind && t.sentinel()
-}
-
-// sentinel reports whether e is one of the package's kind sentinels, which
-// carry nothing but a kind. Only sentinels match by kind, so two distinct
-// errors of one kind are not "equal" under errors.Is.
-func (e *Error) sentinel() bool {
-	return e.Code == "" && e.Description == "" && e.Err == nil && e.Scopes == nil && e.RetryAfter == 0
+	s, ok := target.(sentinel)
+	return ok && Kind(s) == e.Kind
 }
 
 // ClientMessage returns Description, or when it is empty a generic
@@ -153,14 +147,21 @@ func (e *Error) ClientMessage() string {
 // Status returns the HTTP status for the error's kind.
 func (e *Error) Status() int { return e.Kind.Status() }
 
-// Sentinels for errors.Is; each matches every *Error of its kind.
+// Sentinels for errors.Is; each matches every *Error of its kind. They
+// are values with nothing to change, so no caller can alter what they
+// match. Returned as errors, they classify as an *Error of their kind.
 var (
-	ErrInternal        = &Error{Kind: KindInternal}
-	ErrUnauthenticated = &Error{Kind: KindUnauthenticated}
-	ErrForbidden       = &Error{Kind: KindForbidden}
-	ErrInvalidRequest  = &Error{Kind: KindInvalidRequest}
-	ErrUnavailable     = &Error{Kind: KindUnavailable}
+	ErrInternal        error = sentinel(KindInternal)
+	ErrUnauthenticated error = sentinel(KindUnauthenticated)
+	ErrForbidden       error = sentinel(KindForbidden)
+	ErrInvalidRequest  error = sentinel(KindInvalidRequest)
+	ErrUnavailable     error = sentinel(KindUnavailable)
 )
+
+// sentinel is the type of the kind sentinels.
+type sentinel Kind
+
+func (s sentinel) Error() string { return "authresult: " + Kind(s).String() }
 
 // Client-safe descriptions used by this package.
 const (
@@ -213,15 +214,31 @@ func Internal(cause error) *Error {
 	return &Error{Kind: KindInternal, Description: descInternal, Err: cause}
 }
 
-// As returns the first *Error in err's tree, or an internal *Error wrapping
-// err when it holds none. It returns nil only for a nil err. The result is
-// what a response to err must be built from.
+// As classifies err: it returns the first *Error in err's tree (an *Error
+// of its kind for a sentinel), or an internal *Error wrapping err when it
+// holds none. A nil err is a programming error and classifies as internal
+// too. The result is what a response to err is built from.
 func As(err error) *Error {
 	if err == nil {
-		return nil
+		return Internal(errNilError)
 	}
-	if e, ok := errors.AsType[*Error](err); ok && e != nil {
+	if e, _, ok := typed(err); ok {
 		return e
 	}
 	return Internal(err)
 }
+
+// typed returns the *Error in err's tree: the first *Error, or else, for
+// a sentinel, a new *Error of its kind with err as the cause (fresh
+// reports whether it is new).
+func typed(err error) (e *Error, fresh, ok bool) {
+	if e, ok := errors.AsType[*Error](err); ok && e != nil {
+		return e, false, true
+	}
+	if s, ok := errors.AsType[sentinel](err); ok {
+		return &Error{Kind: Kind(s), Err: err}, true, true
+	}
+	return nil, false, false
+}
+
+var errNilError = errors.New("authresult: a nil error classified")

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"testing"
 	"time"
 
@@ -50,6 +51,21 @@ func TestErrorKinds(t *testing.T) {
 	}
 }
 
+// TestSentinelsImmutable: the sentinels are values without fields, so no
+// caller can change what they match; an *Error with the same kind and no
+// detail is not one of them.
+func TestSentinelsImmutable(t *testing.T) {
+	for _, s := range []error{ErrInternal, ErrUnauthenticated, ErrForbidden, ErrInvalidRequest, ErrUnavailable} {
+		typ := reflect.TypeOf(s)
+		assert.NotEqual(t, reflect.Pointer, typ.Kind(), "%v is not a pointer", s)
+		assert.NotEqual(t, reflect.Struct, typ.Kind(), "%v has no fields", s)
+		_, isError := s.(*Error)
+		assert.False(t, isError)
+	}
+	assert.False(t, errors.Is(NoCredentials(), &Error{Kind: KindUnauthenticated}), "look-alikes are not sentinels")
+	assert.True(t, errors.Is(NoCredentials(), ErrUnauthenticated))
+}
+
 func TestErrorIsNotLooseEquality(t *testing.T) {
 	a := InvalidToken("token expired", nil)
 	b := InvalidToken("audience mismatch", nil)
@@ -74,7 +90,8 @@ func TestInsufficientScopeCopiesScopes(t *testing.T) {
 }
 
 func TestAs(t *testing.T) {
-	assert.Nil(t, As(nil))
+	assert.Equal(t, KindInternal, As(nil).Kind, "a nil error is a programming error")
+	assert.Equal(t, KindForbidden, As(fmt.Errorf("x: %w", ErrForbidden)).Kind, "a sentinel classifies as its kind")
 	e := As(io.EOF)
 	assert.Equal(t, KindInternal, e.Kind)
 	assert.ErrorIs(t, e, io.EOF)

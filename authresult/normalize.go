@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
-	"strings"
 )
 
 // Result is the soft-failure shape many authenticate callbacks return. Its
@@ -53,7 +52,7 @@ var (
 // non-nil value; it panics only if one of those does.
 func Normalize(v any, err error) (*Principal, error) {
 	if err != nil {
-		return nil, classify(err)
+		return nil, failure(err)
 	}
 	switch o := v.(type) {
 	case nil:
@@ -62,7 +61,7 @@ func Normalize(v any, err error) (*Principal, error) {
 		if isNil(o) {
 			return nil, unauthenticated(errNilOutcome)
 		}
-		return nil, classify(o)
+		return nil, failure(o)
 	case *Principal:
 		if o == nil {
 			return nil, unauthenticated(errNilOutcome)
@@ -106,15 +105,19 @@ func Normalize(v any, err error) (*Principal, error) {
 	return nil, Internal(fmt.Errorf("%w: %T", errUnknownOutcome, v))
 }
 
-// classify returns err when it already holds an *Error, and otherwise wraps
-// it in the kind its type calls for.
-func classify(err error) error {
+// failure returns the error a callback's err stands for: err when it
+// already holds an *Error (or a sentinel), and otherwise err wrapped in
+// the kind its type calls for.
+func failure(err error) error {
 	if isNil(err) {
 		return unauthenticated(errNilOutcome)
 	}
-	if e, ok := errors.AsType[*Error](err); ok && e != nil {
-		if e.Kind < KindInternal || e.Kind > KindUnavailable {
+	if e, fresh, ok := typed(err); ok {
+		switch {
+		case e.Kind < KindInternal || e.Kind > KindUnavailable:
 			return Internal(err)
+		case fresh:
+			return e // a sentinel, now an *Error
 		}
 		return err
 	}
@@ -210,12 +213,6 @@ func stringList(v any) []string {
 		return out
 	}
 	return nil
-}
-
-// ParseScope splits an RFC 6749 §3.3 scope string, whose scopes are
-// delimited by spaces, dropping empty entries.
-func ParseScope(s string) []string {
-	return strings.FieldsFunc(s, func(r rune) bool { return r == ' ' })
 }
 
 // isNil reports whether v is nil or a typed nil of a nillable kind.

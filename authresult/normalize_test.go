@@ -176,9 +176,3 @@ func TestNormalizeMapPrincipal(t *testing.T) {
 	assert.Equal(t, []string{"x"}, p.Scopes)
 	assert.Equal(t, "i", p.Issuer)
 }
-
-func TestParseScope(t *testing.T) {
-	assert.Equal(t, []string{"a", "b:c"}, ParseScope("  a b:c "))
-	assert.Empty(t, ParseScope(""))
-	assert.Equal(t, []string{"a\tb"}, ParseScope("a\tb"), "only spaces delimit")
-}

@@ -45,16 +45,19 @@ func (k BindingKey) String() string { return hex.EncodeToString(k[:]) }
 
 // BindingKey returns the principal's binding key.
 func (p *Principal) BindingKey() BindingKey {
-	h := sha256.New()
-	var n [8]byte
-	for _, s := range [...]string{p.Issuer, p.Subject} {
-		binary.BigEndian.PutUint64(n[:], uint64(len(s)))
-		h.Write(n[:])
-		h.Write([]byte(s))
+	return BindingKey(lengthPrefixedHash(p.Issuer, p.Subject))
+}
+
+// lengthPrefixedHash is SHA-256 over each string preceded by its length,
+// so that no choice of the strings collides with another.
+func lengthPrefixedHash(parts ...string) [sha256.Size]byte {
+	var stack [256]byte
+	b := stack[:0]
+	for _, s := range parts {
+		b = binary.BigEndian.AppendUint64(b, uint64(len(s)))
+		b = append(b, s...)
 	}
-	var k BindingKey
-	h.Sum(k[:0])
-	return k
+	return sha256.Sum256(b)
 }
 
 // Valid reports whether p can stand for an authenticated caller: non-nil

@@ -113,10 +113,10 @@ func newMCPAuth(a Alg, next http.Handler, o Opts) (http.Handler, func(), error) 
 	} else {
 		k.PublicKey = a.Verify
 	}
-	v, err := jwtverify.New(jwtverify.Options{
+	v, err := jwtverify.New(&jwtverify.Options{
 		Algorithms: []string{a.Name}, Issuers: []string{Issuer}, Audiences: []string{Audience},
 		Keys: []jwtverify.Key{k}, Cache: jwtverify.CacheOptions{Disabled: !o.Cache},
-		MaxTokenSize: size(o),
+		MaxTokenBytes: size(o),
 	})
 	if err != nil {
 		return nil, nil, err

@@ -65,7 +65,7 @@ func (c *Challenge) Header(e *authresult.Error) string {
 		param("error_description", descText(e.ClientMessage()))
 	}
 	if len(scopes) > 0 {
-		param("scope", ScopeString(scopes))
+		param("scope", authresult.ScopeString(scopes))
 	}
 	if c != nil {
 		param("resource_metadata", descText(c.ResourceMetadata))
@@ -82,10 +82,10 @@ func (c *Challenge) data(e *authresult.Error) *Data {
 	switch e.Kind {
 	case authresult.KindUnauthenticated:
 		if c != nil {
-			d.Scope = ScopeString(c.Scopes)
+			d.Scope = authresult.ScopeString(c.Scopes)
 		}
 	case authresult.KindForbidden:
-		d.Scope = ScopeString(e.Scopes)
+		d.Scope = authresult.ScopeString(e.Scopes)
 	}
 	if c != nil && (e.Kind == authresult.KindUnauthenticated || e.Kind == authresult.KindForbidden) {
 		d.ResourceMetadata = c.ResourceMetadata
@@ -94,39 +94,6 @@ func (c *Challenge) data(e *authresult.Error) *Data {
 		return nil
 	}
 	return d
-}
-
-// ScopeString joins scopes with spaces for a scope attribute (RFC 6749
-// §3.3), leaving out any that is not a valid scope-token.
-func ScopeString(scopes []string) string {
-	if len(scopes) == 1 && ValidScope(scopes[0]) {
-		return scopes[0]
-	}
-	var b strings.Builder
-	for _, s := range scopes {
-		if !ValidScope(s) {
-			continue
-		}
-		if b.Len() > 0 {
-			b.WriteByte(' ')
-		}
-		b.WriteString(s)
-	}
-	return b.String()
-}
-
-// ValidScope reports whether s is an RFC 6749 §3.3 scope-token:
-// one or more of %x21 / %x23-5B / %x5D-7E.
-func ValidScope(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if !descChar(s[i]) || s[i] == ' ' {
-			return false
-		}
-	}
-	return true
 }
 
 // descChar reports whether c may appear in error_description and scope
@@ -172,7 +139,7 @@ func quotedText(s string) string {
 // token keeps s only if it is an RFC 6750 error code (%x20-21 / %x23-5B /
 // %x5D-7E without spaces); otherwise it returns "".
 func token(s string) string {
-	if ValidScope(s) {
+	if authresult.ValidScope(s) {
 		return s
 	}
 	return ""

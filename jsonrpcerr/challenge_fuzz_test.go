@@ -28,7 +28,7 @@ func FuzzChallenge(f *testing.F) {
 		}
 		want := map[string]string{
 			"realm": realm, "error": "invalid_token", "error_description": descText(desc),
-			"scope": ScopeString(c.Scopes), "resource_metadata": descText(rm),
+			"scope": authresult.ScopeString(c.Scopes), "resource_metadata": descText(rm),
 		}
 		if want["error_description"] == "" {
 			want["error_description"] = "authentication required"

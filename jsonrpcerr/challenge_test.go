@@ -47,12 +47,3 @@ func TestChallengeHeader(t *testing.T) {
 		})
 	}
 }
-
-func TestValidScope(t *testing.T) {
-	for s, ok := range map[string]bool{
-		"mcp:read": true, "a!#[]^~": true, "": false, "a b": false, `a"b`: false, `a\b`: false, "a\x7f": false, "é": false,
-	} {
-		assert.Equal(t, ok, ValidScope(s), s)
-	}
-	assert.Equal(t, "a c", ScopeString([]string{"a", "b b", "c"}))
-}

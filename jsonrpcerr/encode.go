@@ -16,7 +16,7 @@ func appendResponse(b []byte, r *Response) []byte {
 	b = append(b, `{"jsonrpc":`...)
 	b = appendString(b, r.JSONRPC)
 	b = append(b, `,"id":`...)
-	if id := trimSpace(r.ID); validID(id) {
+	if id := trimSpace(r.ID); jsonscan.ValidID(id) {
 		b = append(b, id...)
 	} else {
 		b = append(b, "null"...)
@@ -58,18 +58,6 @@ func trimSpace(b []byte) []byte {
 		b = b[:len(b)-1]
 	}
 	return b
-}
-
-// validID reports whether id is null, a JSON string or a JSON number.
-func validID(id []byte) bool {
-	if len(id) == 0 || !jsonscan.Valid(id) {
-		return false
-	}
-	switch c := jsonscan.First(id); {
-	case c == '"', c == '-', c >= '0' && c <= '9', c == 'n':
-		return true
-	}
-	return false
 }
 
 const hexDigits = "0123456789abcdef"

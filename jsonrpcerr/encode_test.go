@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"reflect"
 	"testing"
+
+	"github.com/mcpauth/mcpauth/internal/jsonscan"
 )
 
 // FuzzAppendResponse checks the hand-written encoder against
@@ -25,7 +27,7 @@ func FuzzAppendResponse(f *testing.F) {
 		}
 		// encoding/json, with the id it would accept.
 		want := *resp
-		if !validID(trimSpace(id)) {
+		if !jsonscan.ValidID(trimSpace(id)) {
 			want.ID = null
 		}
 		wantJSON, err := json.Marshal(&want)
@@ -42,10 +44,10 @@ func FuzzAppendResponse(f *testing.F) {
 		if !reflect.DeepEqual(g, w) {
 			t.Fatalf("got %s, encoding/json %s", got, wantJSON)
 		}
-		if validID(trimSpace(id)) && !bytes.Contains(got, append([]byte(`"id":`), trimSpace(id)...)) {
+		if jsonscan.ValidID(trimSpace(id)) && !bytes.Contains(got, append([]byte(`"id":`), trimSpace(id)...)) {
 			t.Fatalf("id %q not echoed as sent in %s", id, got)
 		}
-		if !bytes.ContainsAny(id, "<>&") && validID(trimSpace(id)) || !validID(trimSpace(id)) {
+		if !bytes.ContainsAny(id, "<>&") && jsonscan.ValidID(trimSpace(id)) || !jsonscan.ValidID(trimSpace(id)) {
 			// Without HTML characters in the id, the bytes are identical.
 			if !bytes.Equal(bytes.TrimSuffix(got, []byte("\n")), wantJSON) && !bytes.ContainsAny(id, "\u2028\u2029") {
 				t.Fatalf("bytes differ:\n got %s\nwant %s", got, wantJSON)

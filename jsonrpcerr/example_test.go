@@ -32,8 +32,9 @@ func ExampleWrite() {
 
 func ExampleExtractID() {
 	for _, body := range []string{
-		`{"jsonrpc":"2.0","id":12345678901234567890,"method":"ping"}`,
+		`{"jsonrpc":"2.0","id":42,"method":"ping"}`,
 		`{"jsonrpc":"2.0","id":"a\u0062c","method":"ping"}`,
+		`{"jsonrpc":"2.0","id":12345678901234567890,"method":"ping"}`,
 		`[{"jsonrpc":"2.0","id":1,"method":"ping"}]`,
 	} {
 		if id := jsonrpcerr.ExtractID([]byte(body)); id != nil {
@@ -43,7 +44,8 @@ func ExampleExtractID() {
 		}
 	}
 	// Output:
-	// 12345678901234567890
+	// 42
 	// "a\u0062c"
+	// null
 	// null
 }

@@ -4,26 +4,25 @@ import (
 	"encoding/json"
 	"net/http"
 	"time"
-	"unicode/utf8"
 
 	"github.com/mcpauth/mcpauth/internal/jsonscan"
 	"github.com/mcpauth/mcpauth/internal/reqbody"
 )
 
-// DefaultMaxBodyBytes caps how much of a body [RequestID] reads when given a
+// DefaultMaxPeekBytes caps how much of a body [RequestID] reads when given a
 // limit of zero or less.
-const DefaultMaxBodyBytes = 64 << 10
+const DefaultMaxPeekBytes = 64 << 10
 
 // RequestID returns the id to echo in an error response to r: the "id"
 // member of a single JSON-RPC request in a POST body, exactly as sent
-// (strings with their escapes, numbers of any size as written). It returns
-// nil, meaning null, for notifications, "id": null, ids that are not a
-// string or number, duplicate ids, batches, invalid JSON, bodies over max
+// (strings with their escapes). It returns nil, meaning null, for
+// notifications, "id": null, ids that are not ids by the guard's one rule
+// (a string, or an integer within ±(2^53−1)), duplicate ids, batches, invalid JSON, bodies over max
 // bytes, and any method but POST, whose body it never reads.
 //
 // The body is read at most once and restored, so the next handler reads
 // the identical bytes, including any part beyond max. Reading stops at max+1
-// bytes; max <= 0 means [DefaultMaxBodyBytes].
+// bytes; max <= 0 means [DefaultMaxPeekBytes].
 func RequestID(r *http.Request, max int64) json.RawMessage {
 	return RequestIDWithin(nil, r, max, 0)
 }
@@ -38,7 +37,7 @@ func RequestIDWithin(w http.ResponseWriter, r *http.Request, max int64, timeout 
 		return nil
 	}
 	if max <= 0 {
-		max = DefaultMaxBodyBytes
+		max = DefaultMaxPeekBytes
 	}
 	body, complete, err := reqbody.PeekWithin(w, r, max, timeout)
 	if !complete || err != nil {
@@ -62,13 +61,7 @@ func ExtractID(body []byte) json.RawMessage {
 	if !ok || dup || id == nil {
 		return nil // dup: which id would the server use? Echo none.
 	}
-	switch c := id[0]; {
-	case c == '"':
-		if !utf8.Valid(id) {
-			return nil
-		}
-	case c == '-' || (c >= '0' && c <= '9'):
-	default:
+	if string(id) == "null" || !jsonscan.ValidID(id) {
 		return nil
 	}
 	return id

@@ -6,15 +6,17 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"testing"
 	"unicode/utf8"
 
 	"github.com/mcpauth/mcpauth/internal/jsonscan"
 )
 
-// FuzzExtractID checks ExtractID against encoding/json: an id is returned
-// only from a valid JSON object, equals the object's sole "id" member byte
-// for byte, and is returned whenever such a string or number member exists.
+// FuzzExtractID checks ExtractID against encoding/json and strconv: an id
+// is returned only from a valid JSON object, equals the object's sole "id"
+// member byte for byte, and is returned whenever such a string or exact
+// integer member exists.
 // RequestID must restore the body exactly.
 func FuzzExtractID(f *testing.F) {
 	for _, s := range []string{
@@ -63,6 +65,11 @@ func oracleID(body []byte) (json.RawMessage, bool) {
 	switch c := id[0]; {
 	case c == '"' && utf8.Valid(id):
 	case c == '-' || (c >= '0' && c <= '9'):
+		// An integer the SDKs read exactly: within ±(2^53−1).
+		n, err := strconv.ParseInt(string(id), 10, 64)
+		if err != nil || n > 1<<53-1 || n < -(1<<53-1) {
+			return nil, false
+		}
 	default:
 		return nil, false
 	}

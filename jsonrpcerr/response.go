@@ -71,5 +71,5 @@ func Code(k authresult.Kind) int {
 // status of the first [*authresult.Error] in its tree, or 500 (also for a
 // nil err).
 func Status(err error) int {
-	return Classify(err).Status()
+	return authresult.As(err).Status()
 }

@@ -2,7 +2,6 @@ package jsonrpcerr
 
 import (
 	"encoding/json"
-	"errors"
 	"net/http"
 	"strconv"
 	"sync"
@@ -15,26 +14,14 @@ import (
 // hint of its own.
 const DefaultRetryAfter = 5 * time.Second
 
-var errNilError = errors.New("jsonrpcerr: Write called with a nil error")
-
-// Classify returns the typed error a response to err is built from: the
-// first [*authresult.Error] in err's tree, or an internal error wrapping
-// err. A nil err is a programming error and classifies as internal too.
-func Classify(err error) *authresult.Error {
-	if err == nil {
-		return authresult.Internal(errNilError)
-	}
-	return authresult.As(err)
-}
-
 // Write answers a request with the JSON-RPC error response for err: the
-// status from [Classify], Content-Type application/json, the challenge from
+// status from [authresult.As], Content-Type application/json, the challenge from
 // c on 401, 400 and insufficient-scope 403 (c may be nil), Retry-After on
 // 503, and a body whose message is the client-safe message of the typed
 // error. The text of err itself is never written. id is echoed as given;
 // nil means null.
 func Write(w http.ResponseWriter, id json.RawMessage, err error, c *Challenge) {
-	e := Classify(err)
+	e := authresult.As(err)
 	h := w.Header()
 	if v := c.Header(e); v != "" {
 		h.Set("WWW-Authenticate", v)
@@ -54,20 +41,16 @@ func WriteCode(w http.ResponseWriter, status int, id json.RawMessage, code int, 
 	writeJSON(w, status, NewResponse(id, code, message))
 }
 
-// Shared values of constant headers; net/http only reads them.
-var (
-	headerJSON    = []string{"application/json"}
-	headerNoStore = []string{"no-store"}
-	headerNosniff = []string{"nosniff"}
-)
-
 func writeJSON(w http.ResponseWriter, status int, resp *Response) {
 	bp := bufPool.Get().(*[]byte)
 	body := appendResponse((*bp)[:0], resp)
 	h := w.Header()
-	h["Content-Type"] = headerJSON
-	h["Cache-Control"] = headerNoStore
-	h["X-Content-Type-Options"] = headerNosniff
+	// One fresh array for the three values, each slice capped at its
+	// element: no response shares a value another could change.
+	v := &[3]string{"application/json", "no-store", "nosniff"}
+	h["Content-Type"] = v[0:1:1]
+	h["Cache-Control"] = v[1:2:2]
+	h["X-Content-Type-Options"] = v[2:3:3]
 	delete(h, "Content-Length")
 	w.WriteHeader(status)
 	_, _ = w.Write(body)

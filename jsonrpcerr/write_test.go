@@ -121,3 +121,21 @@ func TestCode(t *testing.T) {
 	assert.Equal(t, CodeInternalError, Code(0))
 	assert.Equal(t, CodeInternalError, Code(authresult.KindUnavailable))
 }
+
+// TestWriteSharesNoHeaderValues: a layer that changes or appends to a
+// header of one error response changes no other response.
+func TestWriteSharesNoHeaderValues(t *testing.T) {
+	a, b := httptest.NewRecorder(), httptest.NewRecorder()
+	WriteCode(a, 400, nil, CodeInvalidRequest, "x")
+	a.Header()["Content-Type"][0] = "text/html"
+	a.Header()["Cache-Control"] = append(a.Header()["Cache-Control"], "public")
+	a.Header().Add("X-Content-Type-Options", "other")
+	WriteCode(b, 400, nil, CodeInvalidRequest, "x")
+	assert.Equal(t, []string{"application/json"}, b.Header()["Content-Type"])
+	assert.Equal(t, []string{"no-store"}, b.Header()["Cache-Control"])
+	assert.Equal(t, []string{"nosniff"}, b.Header()["X-Content-Type-Options"])
+	c := httptest.NewRecorder()
+	WriteCode(c, 400, nil, CodeInvalidRequest, "x")
+	c.Header()["Content-Type"] = append(c.Header()["Content-Type"], "y")
+	assert.Equal(t, []string{"no-store"}, c.Header()["Cache-Control"], "an append does not spill into the next value")
+}

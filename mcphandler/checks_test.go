@@ -73,7 +73,7 @@ type errBody struct{ err error }
 func (b errBody) Read([]byte) (int, error) { return 0, b.err }
 
 var boundStore = func() Store {
-	s := NewMemoryStore(MemoryStoreOptions{})
+	s := NewMemoryStore(nil)
 	_, _ = s.Bind(context.Background(), "bound", keyFor(alice, "/mcp"))
 	return s
 }

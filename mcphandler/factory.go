@@ -2,12 +2,10 @@ package mcphandler
 
 import (
 	"errors"
-	"fmt"
-	"log/slog"
 	"net/http"
-	"runtime/debug"
 
 	"github.com/mcpauth/mcpauth/authresult"
+	"github.com/mcpauth/mcpauth/internal/panics"
 )
 
 // Factory returns the MCP handler that serves p, such as an MCP server
@@ -16,16 +14,13 @@ import (
 // a generic message.
 type Factory func(r *http.Request, p *authresult.Principal) (http.Handler, error)
 
+var errFactoryPanic = errors.New("mcphandler: factory panicked")
+
 // serverFor runs the factory, turning a panic into an internal error.
 func (h *Handler) serverFor(r *http.Request, p *authresult.Principal) (next http.Handler, err error) {
 	defer func() {
 		if rec := recover(); rec != nil {
-			if rec == http.ErrAbortHandler {
-				panic(rec)
-			}
-			h.cfg.log.LogAttrs(r.Context(), slog.LevelError, "mcpauth: server factory panicked",
-				slog.String("panic", fmt.Sprint(rec)), slog.String("stack", string(debug.Stack())))
-			next, err = nil, authresult.Internal(fmt.Errorf("mcphandler: factory panicked: %v", rec))
+			next, err = nil, panics.OnRequest(r.Context(), h.cfg.log, "server factory", errFactoryPanic, rec)
 		}
 	}()
 	next, err = h.factory(r, p)

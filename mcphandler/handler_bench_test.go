@@ -58,7 +58,7 @@ func BenchmarkDirect(b *testing.B) {
 // BenchmarkDirect is the guard's overhead.
 func BenchmarkGuard(b *testing.B) {
 	b.ReportAllocs()
-	store := NewMemoryStore(MemoryStoreOptions{})
+	store := NewMemoryStore(nil)
 	_, _ = store.Bind(context.Background(), "s1", keyFor(alice, "/mcp"))
 	h, err := New(sink, &Options{Store: store, Policy: &Policy{
 		Methods: map[string][]string{"tools/call": {"tools:call"}},

@@ -624,7 +624,7 @@ func (replayUpstream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func TestResumedStreamFiltered(t *testing.T) {
-	store := NewMemoryStore(MemoryStoreOptions{})
+	store := NewMemoryStore(nil)
 	_, err := store.Bind(context.Background(), "s", keyFor(alice, "/mcp"))
 	require.NoError(t, err)
 	h := newGuard(t, replayUpstream{}, &Options{Store: store, Policy: &Policy{Tools: map[string][]string{"echo": nil, "admin_reset": {"admin"}}}})
@@ -645,8 +645,8 @@ func TestCallerRequestUntouched(t *testing.T) {
 	r = r.WithContext(authresult.NewContext(r.Context(), alice))
 	h.ServeHTTP(httptest.NewRecorder(), r)
 	assert.Equal(t, "x", r.Header.Get(headerSession), "the guard strips its copy, not the caller's")
-	assert.Equal(t, protocolVersions, ProtocolVersions())
-	v := ProtocolVersions()
+	assert.Equal(t, protocolVersions, protocolVersionList())
+	v := protocolVersionList()
 	v[0] = "tampered"
-	assert.NotEqual(t, "tampered", ProtocolVersions()[0])
+	assert.NotEqual(t, "tampered", protocolVersionList()[0])
 }

@@ -2,7 +2,6 @@ package mcphandler
 
 import (
 	"crypto/sha256"
-	"encoding/binary"
 
 	"github.com/mcpauth/mcpauth/authresult"
 )
@@ -13,16 +12,13 @@ import (
 // the session.
 type Key [sha256.Size]byte
 
-// keyFor derives the binding key of p on route: one SHA-256 over the
-// length-prefixed issuer, subject and route, so no choice of the three
-// strings can collide with another.
+// keyFor derives the binding key of p on route: SHA-256 over p's
+// BindingKey, whose length is fixed, and the route, so no choice of
+// issuer, subject and route can collide with another.
 func keyFor(p *authresult.Principal, route string) Key {
 	var stack [256]byte
-	b := stack[:0]
-	for _, s := range [...]string{p.Issuer, p.Subject, route} {
-		b = binary.BigEndian.AppendUint64(b, uint64(len(s)))
-		b = append(b, s...)
-	}
+	pk := p.BindingKey()
+	b := append(append(stack[:0], pk[:]...), route...)
 	return sha256.Sum256(b)
 }
 

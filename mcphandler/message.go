@@ -114,7 +114,7 @@ func parseMessage(b []byte, names map[string]string) (message, *rpcError) {
 		target                  [2]param // params.name and params.uri
 	)
 	paramsMember := func(key, value []byte) {
-		i, exact := classify(key, paramKeyNames[:])
+		i, exact := matchMember(key, paramKeyNames[:])
 		switch {
 		case i < 0:
 		case !exact || target[i].seen:
@@ -124,7 +124,7 @@ func parseMessage(b []byte, names map[string]string) (message, *rpcError) {
 		}
 	}
 	ok := jsonscan.Walk(b, func(key, value []byte) {
-		bit, exact := classify(key, topKeyNames)
+		bit, exact := matchMember(key, topKeyNames)
 		switch {
 		case bit < 0:
 			return
@@ -144,7 +144,7 @@ func parseMessage(b []byte, names map[string]string) (message, *rpcError) {
 			params = value
 		}
 	}, func(key []byte) bool {
-		i, _ := classify(key, topKeyNames)
+		i, _ := matchMember(key, topKeyNames)
 		return i >= 0 && topKeys[i].bit == fParams // params is read in the same pass
 	}, paramsMember)
 	if !ok {
@@ -153,7 +153,7 @@ func parseMessage(b []byte, names map[string]string) (message, *rpcError) {
 	if bad {
 		return m, &rpcError{code: jsonrpcerr.CodeInvalidRequest, msg: "duplicate or case-variant member"}
 	}
-	if !validID(m.id) {
+	if m.id != nil && !jsonscan.ValidID(m.id) {
 		return m, &rpcError{code: jsonrpcerr.CodeInvalidRequest, msg: "invalid id"}
 	}
 	if !stringIs(version, "2.0") {
@@ -254,9 +254,9 @@ func internTable(names ...string) map[string]string {
 // methodName decodes a raw JSON string method name.
 func methodName(raw []byte) (string, bool) { return intern(raw, knownMethods) }
 
-// classify returns the index of the name in names that key matches under
-// Unicode case folding, and whether it matches exactly; -1 if none.
-func classify(rawKey []byte, names []string) (int, bool) {
+// matchMember returns the index of the name in names that key matches
+// under Unicode case folding, and whether it matches exactly; -1 if none.
+func matchMember(rawKey []byte, names []string) (int, bool) {
 	key := rawKey
 	if len(key) >= 2 {
 		key = key[1 : len(key)-1]
@@ -283,39 +283,4 @@ func classify(rawKey []byte, names []string) (int, bool) {
 		}
 	}
 	return -1, false
-}
-
-// maxID bounds numeric ids: the SDKs behind the guard decode them as
-// float64 (go-sdk then converts to int64), exact only up to 2^53.
-const maxID = 1<<53 - 1
-
-// validID reports whether raw is absent or a JSON-RPC id as MCP has it: a
-// string, an integer or null. Numbers must be integers within ±maxID
-// without fraction or exponent; go-sdk would read 1.5 as 1, and both SDKs
-// 9007199254740993 as 9007199254740992.
-func validID(raw []byte) bool {
-	if raw == nil {
-		return true
-	}
-	switch c := raw[0]; {
-	case c == '"':
-		return true
-	case c == '-', c >= '0' && c <= '9':
-		digits := raw
-		if c == '-' {
-			digits = raw[1:]
-		}
-		if len(digits) == 0 || len(digits) > 16 {
-			return false
-		}
-		var n int64
-		for _, d := range digits {
-			if d < '0' || d > '9' {
-				return false
-			}
-			n = n*10 + int64(d-'0')
-		}
-		return n <= maxID
-	}
-	return string(raw) == "null"
 }

@@ -88,7 +88,7 @@ func newConfig(o *Options) (*config, error) {
 		c.challenge = &jsonrpcerr.Challenge{}
 	}
 	if c.store == nil {
-		c.store = NewMemoryStore(MemoryStoreOptions{})
+		c.store = NewMemoryStore(nil)
 	}
 	switch {
 	case c.maxBody < 0:

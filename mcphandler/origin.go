@@ -1,9 +1,10 @@
 package mcphandler
 
 import (
-	"net"
 	"slices"
 	"strings"
+
+	"github.com/mcpauth/mcpauth/internal/loopback"
 )
 
 // originAllowed reports whether a browser at the Origin in values may call
@@ -23,7 +24,7 @@ func (h *Handler) originAllowed(values []string, host string) bool {
 		return true
 	}
 	_, originHost, _ := strings.Cut(norm, "://")
-	return originHost == strings.ToLower(host) && isLoopback(originHost)
+	return originHost == strings.ToLower(host) && loopback.HostPort(originHost)
 }
 
 // normalizeOrigin lower-cases an RFC 6454 serialized origin and checks its
@@ -35,17 +36,4 @@ func normalizeOrigin(s string) (string, bool) {
 		return "", false
 	}
 	return scheme + "://" + host, true
-}
-
-// isLoopback reports whether hostport names a loopback host.
-func isLoopback(hostport string) bool {
-	host := hostport
-	if h, _, err := net.SplitHostPort(hostport); err == nil {
-		host = h
-	}
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(strings.Trim(host, "[]"))
-	return ip != nil && ip.IsLoopback()
 }

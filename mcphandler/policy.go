@@ -5,7 +5,6 @@ import (
 	"slices"
 
 	"github.com/mcpauth/mcpauth/authresult"
-	"github.com/mcpauth/mcpauth/jsonrpcerr"
 )
 
 // Policy says which scopes each MCP operation needs. A request is let
@@ -78,7 +77,7 @@ func compilePolicy(p *Policy) (*policy, error) {
 		return nil, err
 	}
 	for s := range implies {
-		if !jsonrpcerr.ValidScope(s) {
+		if !authresult.ValidScope(s) {
 			return nil, fmt.Errorf("%w: Implies: scope %q is not an RFC 6749 scope-token", errConfig, s)
 		}
 	}
@@ -108,7 +107,7 @@ func cloneScopes(what string, m map[string][]string) (map[string][]string, error
 			return nil, fmt.Errorf("%w: %s has an empty name", errConfig, what)
 		}
 		for _, s := range scopes {
-			if !jsonrpcerr.ValidScope(s) {
+			if !authresult.ValidScope(s) {
 				return nil, fmt.Errorf("%w: %s[%q]: scope %q is not an RFC 6749 scope-token", errConfig, what, k, s)
 			}
 		}

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/mcpauth/mcpauth/authresult"
 	"github.com/mcpauth/mcpauth/jsonrpcerr"
 )
 
@@ -70,7 +71,7 @@ func (k kind) refuse(check string, id json.RawMessage) *refusal {
 // authorization failure: its status, code and message come from err's
 // type, never from its text.
 func authRefusal(check string, id json.RawMessage, err error) *refusal {
-	e := jsonrpcerr.Classify(err)
+	e := authresult.As(err)
 	return &refusal{
 		check: check, status: e.Status(), code: jsonrpcerr.Code(e.Kind), message: e.ClientMessage(),
 		id: id, err: err, auth: true,

@@ -3,15 +3,14 @@ package mcphandler
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
-	"runtime/debug"
 	"slices"
 	"time"
 
 	"github.com/mcpauth/mcpauth/authresult"
+	"github.com/mcpauth/mcpauth/internal/panics"
 )
 
 // route returns the route r's sessions are bound to.
@@ -196,7 +195,10 @@ func (h *Handler) endSessions(r *http.Request, ended []Binding) {
 	}
 }
 
-var errNoOwner = errors.New("mcphandler: owner of an ended session unknown")
+var (
+	errNoOwner     = errors.New("mcphandler: owner of an ended session unknown")
+	errServerPanic = errors.New("mcphandler: server panicked")
+)
 
 // endSession sends one DELETE through the wrapped handler.
 func (h *Handler) endSession(ctx context.Context, u *url.URL, host string, b Binding) {
@@ -214,8 +216,7 @@ func (h *Handler) endSession(ctx context.Context, u *url.URL, host string, b Bin
 	}).WithContext(newContext(authresult.NewContext(ctx, owner), &q.a))
 	defer func() {
 		if rec := recover(); rec != nil {
-			h.cfg.log.LogAttrs(ctx, slog.LevelError, "mcpauth: server panicked ending a session",
-				slog.String("panic", fmt.Sprint(rec)), slog.String("stack", string(debug.Stack())))
+			panics.InBackground(ctx, h.cfg.log, "server, ending a session,", errServerPanic, rec)
 		}
 	}()
 	next, err := h.serverFor(r, owner)

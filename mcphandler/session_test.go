@@ -53,7 +53,7 @@ func (e *endRecorder) endedBy() map[string]string {
 // behalf.
 func TestSessionsPerPrincipalBounded(t *testing.T) {
 	up := &endRecorder{}
-	store := NewMemoryStore(MemoryStoreOptions{MaxPerPrincipal: 2})
+	store := NewMemoryStore(&MemoryStoreOptions{MaxPerPrincipal: 2})
 	h := newGuard(t, up, &Options{Store: store})
 	bobs := initSession(t, h, bob)
 	var alices []string
@@ -63,7 +63,7 @@ func TestSessionsPerPrincipalBounded(t *testing.T) {
 	want := map[string]string{alices[0]: "alice", alices[1]: "alice", alices[2]: "alice"}
 	assert.Eventually(t, func() bool { return fmt.Sprint(up.endedBy()) == fmt.Sprint(want) }, 5*time.Second, 5*time.Millisecond)
 	assert.Equal(t, want, up.endedBy(), "the three oldest ended, by alice")
-	assert.Equal(t, 3, store.Len())
+	assert.Equal(t, 3, store.len())
 	for i, sid := range alices {
 		rec := do(t, h, req{body: callEcho, p: alice, headers: map[string]string{headerSession: sid}})
 		if i < 3 {
@@ -81,7 +81,7 @@ func TestSessionsPerPrincipalBounded(t *testing.T) {
 func TestExpiredSessionsEnded(t *testing.T) {
 	clk := &fakeClock{now: time.Unix(1_800_000_000, 0)}
 	up := &endRecorder{}
-	h := newGuard(t, up, &Options{Store: NewMemoryStore(MemoryStoreOptions{IdleTTL: time.Minute, Now: clk.Now})})
+	h := newGuard(t, up, &Options{Store: NewMemoryStore(&MemoryStoreOptions{IdleTTL: time.Minute, Now: clk.Now})})
 	old := initSession(t, h, bob)
 	clk.Advance(2 * time.Minute)
 	initSession(t, h, alice)

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"sync"
 	"time"
+
+	"github.com/mcpauth/mcpauth/internal/evict"
 )
 
 // Store records which principal each session belongs to. Implementations
@@ -73,16 +75,17 @@ type binding struct {
 	seen int64 // unix nanoseconds
 }
 
-// evictSample is how many entries a full store looks at for a victim.
-const evictSample = 16
-
 // sweepEvery is how many binds pass, at most, between full sweeps of
 // expired entries; a sweep also runs when a tenth of IdleTTL has passed
 // since the last one.
 const sweepEvery = 4096
 
-// NewMemoryStore returns an empty in-memory store.
-func NewMemoryStore(opts MemoryStoreOptions) *MemoryStore {
+// NewMemoryStore returns an empty in-memory store. A nil *opts, and every
+// zero field, means the documented default.
+func NewMemoryStore(opts *MemoryStoreOptions) *MemoryStore {
+	if opts == nil {
+		opts = &MemoryStoreOptions{}
+	}
 	s := &MemoryStore{
 		m: map[string]binding{}, byKey: map[Key][]string{},
 		max: opts.MaxEntries, perKey: opts.MaxPerPrincipal, ttl: int64(opts.IdleTTL), now: opts.Now,
@@ -156,9 +159,9 @@ func (s *MemoryStore) Delete(_ context.Context, id string) error {
 	return nil
 }
 
-// Len returns the number of bindings held, expired ones included until
+// len returns the number of bindings held, expired ones included until
 // they are swept.
-func (s *MemoryStore) Len() int {
+func (s *MemoryStore) len() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return len(s.m)
@@ -209,21 +212,9 @@ func (s *MemoryStore) sweep(now int64, ended []Binding) []Binding {
 }
 
 // evict ends an expired binding if a sample has one, else the least
-// recently used of the sample (map iteration starts at a random place).
+// recently used of the sample.
 func (s *MemoryStore) evict(now int64, ended []Binding) []Binding {
-	victim, oldest, n := "", int64(0), 0
-	for id, b := range s.m {
-		if now-b.seen >= s.ttl {
-			victim = id
-			break
-		}
-		if n == 0 || b.seen < oldest {
-			victim, oldest = id, b.seen
-		}
-		if n++; n >= evictSample {
-			break
-		}
-	}
+	victim, _ := evict.Victim(s.m, func(b binding) (int64, bool) { return b.seen, now-b.seen >= s.ttl })
 	ended = append(ended, Binding{ID: victim, Key: s.m[victim].key})
 	s.remove(victim)
 	return ended

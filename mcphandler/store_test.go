@@ -40,7 +40,7 @@ func bind(t *testing.T, s Store, id string, key Key) []string {
 func TestMemoryStore(t *testing.T) {
 	ctx := context.Background()
 	clk := &fakeClock{now: time.Unix(1_800_000_000, 0)}
-	s := NewMemoryStore(MemoryStoreOptions{IdleTTL: time.Minute, Now: clk.Now, MaxEntries: 3})
+	s := NewMemoryStore(&MemoryStoreOptions{IdleTTL: time.Minute, Now: clk.Now, MaxEntries: 3})
 	a, b := keyFor(alice, "/mcp"), keyFor(bob, "/mcp")
 	assert.NotEqual(t, a, keyFor(alice, "/other"), "the route is part of the key")
 	assert.Equal(t, a, keyFor(aliceAgain, "/mcp"), "a refreshed token keeps the key")
@@ -76,7 +76,7 @@ func TestMemoryStore(t *testing.T) {
 	clk.Advance(time.Second)
 	_, _ = s.Check(ctx, "s1", b)
 	assert.Equal(t, []string{"s2"}, bind(t, s, "s4", a), "s2 was least recently used")
-	assert.Equal(t, 3, s.Len())
+	assert.Equal(t, 3, s.len())
 	ok, _ = s.Check(ctx, "s2", a)
 	assert.False(t, ok)
 
@@ -91,7 +91,7 @@ func TestMemoryStore(t *testing.T) {
 func TestMemoryStorePerPrincipal(t *testing.T) {
 	ctx := context.Background()
 	clk := &fakeClock{now: time.Unix(1_800_000_000, 0)}
-	s := NewMemoryStore(MemoryStoreOptions{MaxPerPrincipal: 3, Now: clk.Now})
+	s := NewMemoryStore(&MemoryStoreOptions{MaxPerPrincipal: 3, Now: clk.Now})
 	a, b := keyFor(alice, "/mcp"), keyFor(bob, "/mcp")
 	assert.Empty(t, bind(t, s, "bob-1", b))
 	for i := range 3 {
@@ -105,7 +105,7 @@ func TestMemoryStorePerPrincipal(t *testing.T) {
 	assert.Equal(t, []Binding{{ID: "a1", Key: a}}, ended)
 	assert.Equal(t, []string{"a2"}, bind(t, s, "a4", a))
 	assert.Equal(t, []string{"a0"}, bind(t, s, "a5", a))
-	assert.Equal(t, 4, s.Len(), "three of alice's, one of bob's")
+	assert.Equal(t, 4, s.len(), "three of alice's, one of bob's")
 	ok, _ := s.Check(ctx, "bob-1", b)
 	assert.True(t, ok, "another principal's session is untouched")
 	assert.Empty(t, bind(t, s, "a5-other-route", keyFor(alice, "/other")), "the bound is per route")
@@ -117,14 +117,14 @@ func TestMemoryStorePerPrincipal(t *testing.T) {
 
 func TestMemoryStoreSweeps(t *testing.T) {
 	clk := &fakeClock{now: time.Unix(1_800_000_000, 0)}
-	s := NewMemoryStore(MemoryStoreOptions{IdleTTL: time.Hour, Now: clk.Now, MaxPerPrincipal: 1})
+	s := NewMemoryStore(&MemoryStoreOptions{IdleTTL: time.Hour, Now: clk.Now, MaxPerPrincipal: 1})
 	for i := range 100 {
 		assert.Empty(t, bind(t, s, fmt.Sprint("old", i), keyFor(&authresult.Principal{Subject: fmt.Sprint(i)}, "/")))
 	}
 	clk.Advance(2 * time.Hour)
 	ended := bind(t, s, "new", keyFor(alice, "/"))
 	assert.Len(t, ended, 100, "expired bindings are swept and reported, so their sessions end on the server too")
-	assert.Equal(t, 1, s.Len())
+	assert.Equal(t, 1, s.len())
 
 	// Sweeps run by time as well as by count: a tenth of the TTL later.
 	assert.Empty(t, bind(t, s, "new2", keyFor(bob, "/")))
@@ -134,7 +134,7 @@ func TestMemoryStoreSweeps(t *testing.T) {
 
 func TestMemoryStoreConcurrent(t *testing.T) {
 	ctx := context.Background()
-	s := NewMemoryStore(MemoryStoreOptions{MaxEntries: 100})
+	s := NewMemoryStore(&MemoryStoreOptions{MaxEntries: 100})
 	var wg sync.WaitGroup
 	for g := range 8 {
 		wg.Go(func() {
@@ -151,7 +151,7 @@ func TestMemoryStoreConcurrent(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	assert.LessOrEqual(t, s.Len(), 100)
+	assert.LessOrEqual(t, s.len(), 100)
 }
 
 // TestMemoryPerBinding measures the heap a binding costs, with 100k
@@ -170,7 +170,7 @@ func TestMemoryPerBinding(t *testing.T) {
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
-	s := NewMemoryStore(MemoryStoreOptions{MaxEntries: n})
+	s := NewMemoryStore(&MemoryStoreOptions{MaxEntries: n})
 	for i := range n {
 		_, _ = s.Bind(ctx, fmt.Sprintf("%026d", i), keys[i]) // the id's bytes count too
 	}

@@ -5,10 +5,10 @@ import "slices"
 // protocolVersions are the MCP revisions the guard knows, oldest first.
 var protocolVersions = []string{"2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25", "2026-07-28"}
 
-// ProtocolVersions returns the MCP revisions the guard accepts in
+// protocolVersionList returns the MCP revisions the guard accepts in
 // MCP-Protocol-Version, oldest first. Revisions from 2026-07-28 on have no
 // protocol sessions.
-func ProtocolVersions() []string { return slices.Clone(protocolVersions) }
+func protocolVersionList() []string { return slices.Clone(protocolVersions) }
 
 // Sessionless reports whether an MCP revision has no protocol sessions:
 // 2026-07-28 and later. For such revisions the guard checks the

@@ -3,14 +3,13 @@ package middleware
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"os"
-	"runtime/debug"
 	"time"
 
 	"github.com/mcpauth/mcpauth/authresult"
+	"github.com/mcpauth/mcpauth/internal/panics"
 	"github.com/mcpauth/mcpauth/jsonrpcerr"
 )
 
@@ -130,12 +129,7 @@ func (a *Authenticator) check(w http.ResponseWriter, r *http.Request) (p *authre
 func (a *Authenticator) call(r *http.Request, c credentials) (v any, panicked bool, err error) {
 	defer func() {
 		if rec := recover(); rec != nil {
-			if rec == http.ErrAbortHandler {
-				panic(rec)
-			}
-			a.cfg.log.LogAttrs(r.Context(), slog.LevelError, "mcpauth: authenticator panicked",
-				slog.String("panic", fmt.Sprint(rec)), slog.String("stack", string(debug.Stack())))
-			v, panicked, err = nil, true, authresult.Internal(fmt.Errorf("%w: %v", ErrPanic, rec))
+			v, panicked, err = nil, true, panics.OnRequest(r.Context(), a.cfg.log, "authenticator", ErrPanic, rec)
 		}
 	}()
 	v, err = a.verify(r, c)

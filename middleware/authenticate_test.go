@@ -286,7 +286,7 @@ func TestNewValidation(t *testing.T) {
 		name string
 		opts *Options
 	}{
-		{"negative body cap", &Options{MaxBodyBytes: -1}},
+		{"negative body cap", &Options{MaxPeekBytes: -1}},
 		{"negative token cap", &Options{MaxTokenBytes: -1}},
 		{"bad scope", &Options{Scopes: []string{"a b"}}},
 		{"empty scope", &Options{Scopes: []string{""}}},

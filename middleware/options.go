@@ -4,13 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
 	"github.com/mcpauth/mcpauth/authresult"
+	"github.com/mcpauth/mcpauth/internal/loopback"
 	"github.com/mcpauth/mcpauth/jsonrpcerr"
 )
 
@@ -55,10 +55,10 @@ type Options struct {
 	// OnDecision, if set, is called once per request after the decision,
 	// for metrics. It must not retain r.
 	OnDecision func(r *http.Request, d Decision)
-	// MaxBodyBytes caps how much of a failed request's body is read to
+	// MaxPeekBytes caps how much of a failed request's body is read to
 	// echo its JSON-RPC id, or to look for a token in a form body.
-	// Default jsonrpcerr.DefaultMaxBodyBytes.
-	MaxBodyBytes int64
+	// Default jsonrpcerr.DefaultMaxPeekBytes.
+	MaxPeekBytes int64
 	// BodyReadTimeout bounds how long those reads wait for the body, so
 	// that a client without valid credentials that sends its body slowly
 	// gets its answer anyway (the id is then null). It needs a response
@@ -113,7 +113,7 @@ func newConfig(o *Options) (*config, error) {
 	c := &config{
 		log:           o.Logger,
 		onDecision:    o.OnDecision,
-		maxBodyBytes:  o.MaxBodyBytes,
+		maxBodyBytes:  o.MaxPeekBytes,
 		bodyTimeout:   o.BodyReadTimeout,
 		maxTokenBytes: o.MaxTokenBytes,
 		resourceName:  o.ResourceName,
@@ -123,9 +123,9 @@ func newConfig(o *Options) (*config, error) {
 	}
 	switch {
 	case c.maxBodyBytes < 0:
-		return nil, fmt.Errorf("%w: MaxBodyBytes %d is negative", errConfig, c.maxBodyBytes)
+		return nil, fmt.Errorf("%w: MaxPeekBytes %d is negative", errConfig, c.maxBodyBytes)
 	case c.maxBodyBytes == 0:
-		c.maxBodyBytes = jsonrpcerr.DefaultMaxBodyBytes
+		c.maxBodyBytes = jsonrpcerr.DefaultMaxPeekBytes
 	}
 	switch {
 	case c.bodyTimeout < 0:
@@ -140,7 +140,7 @@ func newConfig(o *Options) (*config, error) {
 		c.maxTokenBytes = DefaultMaxTokenBytes
 	}
 	for _, s := range o.Scopes {
-		if !jsonrpcerr.ValidScope(s) {
+		if !authresult.ValidScope(s) {
 			return nil, fmt.Errorf("%w: scope %q is not an RFC 6749 scope-token", errConfig, s)
 		}
 	}
@@ -208,17 +208,9 @@ func checkURL(what, s string) (*url.URL, error) {
 	case u.User != nil:
 		return nil, fmt.Errorf("%w: %s %q has user info", errConfig, what, s)
 	case u.Scheme == "https":
-	case u.Scheme == "http" && isLoopback(u.Hostname()):
+	case u.Scheme == "http" && loopback.Host(u.Hostname()):
 	default:
 		return nil, fmt.Errorf("%w: %s %q must use https (http only on loopback)", errConfig, what, s)
 	}
 	return u, nil
-}
-
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }

@@ -8,7 +8,6 @@ import (
 	"sync"
 
 	"github.com/mcpauth/mcpauth/authresult"
-	"github.com/mcpauth/mcpauth/jsonrpcerr"
 )
 
 // RequireScopes returns middleware that lets a request through only when
@@ -23,7 +22,7 @@ func (a *Authenticator) RequireScopes(scopes ...string) (func(http.Handler) http
 		return nil, fmt.Errorf("%w: RequireScopes needs at least one scope", errConfig)
 	}
 	for _, s := range scopes {
-		if !jsonrpcerr.ValidScope(s) {
+		if !authresult.ValidScope(s) {
 			return nil, fmt.Errorf("%w: scope %q is not an RFC 6749 scope-token", errConfig, s)
 		}
 	}

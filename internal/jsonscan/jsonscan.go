@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"unicode/utf8"
 )
 
 // Object reports whether b, ignoring surrounding whitespace, is exactly one
@@ -351,4 +352,41 @@ func (s *scanner) literal(lit string) bool {
 	}
 	s.i += len(lit)
 	return true
+}
+
+// MaxID bounds numeric JSON-RPC ids: the MCP SDKs decode them as float64
+// (the go-sdk then converts to int64), exact only up to 2^53.
+const MaxID = 1<<53 - 1
+
+// ValidID reports whether raw is a JSON-RPC id as MCP has it: a string of
+// valid UTF-8, an integer within ±MaxID without fraction or exponent, or
+// null; raw must be one JSON value without surrounding space. The go-sdk
+// would read 1.5 as 1, and both SDKs 9007199254740993 as
+// 9007199254740992, so neither is an id. This is the one rule for ids:
+// the guard admits requests by it and error responses echo by it.
+func ValidID(raw []byte) bool {
+	if len(raw) == 0 {
+		return false
+	}
+	switch c := raw[0]; {
+	case c == '"':
+		return Valid(raw) && utf8.Valid(raw)
+	case c == '-', c >= '0' && c <= '9':
+		digits := raw
+		if c == '-' {
+			digits = raw[1:]
+		}
+		if len(digits) == 0 || len(digits) > 16 || (digits[0] == '0' && len(digits) > 1) {
+			return false
+		}
+		var n int64
+		for _, d := range digits {
+			if d < '0' || d > '9' {
+				return false
+			}
+			n = n*10 + int64(d-'0')
+		}
+		return n <= MaxID
+	}
+	return string(raw) == "null"
 }

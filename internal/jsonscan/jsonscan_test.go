@@ -87,3 +87,15 @@ func FuzzValid(f *testing.F) {
 		}
 	})
 }
+
+func TestValidID(t *testing.T) {
+	for raw, want := range map[string]bool{
+		`"a"`: true, `""`: true, `"\u00e9"`: true, `"a\"b"`: true, `0`: true, `-1`: true, `42`: true,
+		`9007199254740991`: true, `-9007199254740991`: true, `null`: true,
+		`9007199254740992`: false, `-9007199254740992`: false, `12345678901234567`: false,
+		`1.5`: false, `1e3`: false, `-`: false, `01`: false, `-0`: true, `"a`: false, "\"\xff\"": false,
+		`true`: false, `{}`: false, `[]`: false, ``: false, ` 1`: false, `nul`: false,
+	} {
+		assert.Equal(t, want, ValidID([]byte(raw)), "%q", raw)
+	}
+}

@@ -264,7 +264,7 @@ func TestSessionsBoundedOnTheSDK(t *testing.T) {
 	server := mcp.NewServer(&mcp.Implementation{Name: "test", Version: "v1"}, nil)
 	sdk := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return server }, nil)
 	guard, err := mcphandler.New(gosdk.Handler(sdk), &mcphandler.Options{
-		Store: mcphandler.NewMemoryStore(mcphandler.MemoryStoreOptions{MaxPerPrincipal: 4}),
+		Store: mcphandler.NewMemoryStore(&mcphandler.MemoryStoreOptions{MaxPerPrincipal: 4}),
 	})
 	require.NoError(t, err)
 	alice := principals["alice-1"]

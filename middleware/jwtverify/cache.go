@@ -7,12 +7,8 @@ import (
 	"time"
 
 	"github.com/mcpauth/mcpauth/authresult"
+	"github.com/mcpauth/mcpauth/internal/evict"
 )
-
-// evictSample is how many entries an insert into a full shard looks at to
-// choose a victim: the first expired or revoked one, else the one that
-// expires soonest. Sampling keeps inserts O(1) under attack-driven churn.
-const evictSample = 8
 
 // tokenCache remembers verified tokens. The hash of a token is only the
 // index: a hit requires the stored token to equal the presented one byte
@@ -111,25 +107,12 @@ func (c *tokenCache) put(token string, p *authresult.Principal, key *verifyKey, 
 	s.m[h] = e
 }
 
-// evictOne removes one entry, chosen from a small random sample (Go map
-// iteration starts at a random place).
+// evictOne removes one entry: an unusable one, else the one that expires
+// soonest, of a small random sample.
 func (s *cacheShard) evictOne(now time.Time) {
-	var victim uint64
-	var soonest time.Time
-	i := 0
-	for h, e := range s.m {
-		if !e.usable(now) {
-			victim = h
-			break
-		}
-		if i == 0 || e.until.Before(soonest) {
-			victim, soonest = h, e.until
-		}
-		if i++; i >= evictSample {
-			break
-		}
+	if victim, ok := evict.Victim(s.m, func(e *cacheEntry) (int64, bool) { return e.until.UnixNano(), !e.usable(now) }); ok {
+		delete(s.m, victim)
 	}
-	delete(s.m, victim)
 }
 
 // dropRemoved deletes every entry whose key has been removed.

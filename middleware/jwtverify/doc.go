@@ -3,7 +3,7 @@
 // the middleware has already taken from the Authorization header and
 // returns an [*authresult.Principal] or an [*authresult.Error]:
 //
-//	v, err := jwtverify.New(jwtverify.Options{
+//	v, err := jwtverify.New(&jwtverify.Options{
 //		Algorithms: []string{"RS256"},
 //		Issuers:    []string{"https://idp.example"},
 //		Audiences:  []string{"https://mcp.example/mcp"},
@@ -15,7 +15,7 @@
 //
 // # What is checked
 //
-// The token must be a compact JWS of at most MaxTokenSize bytes with three
+// The token must be a compact JWS of at most MaxTokenBytes bytes with three
 // non-empty, unpadded base64url segments (whitespace, padding, standard
 // base64 and non-canonical encodings are refused). The header must name an
 // allowed algorithm ("none" can never be allowed), must not carry "crit",

@@ -13,7 +13,7 @@ import (
 var (
 	// ErrMalformed: the token is not a well-formed compact JWS.
 	ErrMalformed = errors.New("jwtverify: malformed token")
-	// ErrTooLarge: the token exceeds Options.MaxTokenSize.
+	// ErrTooLarge: the token exceeds Options.MaxTokenBytes.
 	ErrTooLarge = errors.New("jwtverify: token too large")
 	// ErrAlgorithm: the header's alg is not in Options.Algorithms.
 	ErrAlgorithm = errors.New("jwtverify: algorithm not allowed")

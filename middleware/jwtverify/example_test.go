@@ -15,7 +15,7 @@ import (
 func ExampleVerifier_VerifyToken() {
 	secret := []byte("an-example-secret-of-32-bytes-ok")
 	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
-	v, err := jwtverify.New(jwtverify.Options{
+	v, err := jwtverify.New(&jwtverify.Options{
 		Algorithms: []string{"HS256"},
 		Keys:       []jwtverify.Key{{Secret: secret}},
 		Issuers:    []string{"https://idp.example"},
@@ -53,7 +53,7 @@ func ExampleVerifier_VerifyToken() {
 
 // New refuses configurations that would accept forged tokens.
 func ExampleNew_unsafe() {
-	_, err := jwtverify.New(jwtverify.Options{
+	_, err := jwtverify.New(&jwtverify.Options{
 		Algorithms: []string{"HS256", "none"},
 		Keys:       []jwtverify.Key{{Secret: []byte("short")}},
 		Issuers:    []string{"https://idp.example"},

@@ -39,7 +39,7 @@ func FuzzVerifyToken(f *testing.F) {
 	opts.Algorithms = []string{"HS256"}
 	opts.Keys = []Key{{Secret: hmacSecret}}
 	opts.Leeway = time.Minute
-	v, err := New(opts)
+	v, err := New(&opts)
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -37,17 +37,9 @@ var (
 	rsaKey  = mustRSA()
 	rsaKey2 = mustRSA()
 	ecKey   = mustEC()
-	edPub   ed25519.PublicKey
-	edPriv  ed25519.PrivateKey
+	edPriv  = ed25519.NewKeyFromSeed([]byte("mcpauth jwtverify test key 0001!"))
+	edPub   = edPriv.Public().(ed25519.PublicKey)
 )
-
-func init() {
-	var err error
-	edPub, edPriv, err = ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		panic(err)
-	}
-}
 
 func mustRSA() *rsa.PrivateKey {
 	k, err := rsa.GenerateKey(rand.Reader, 2048)
@@ -73,9 +65,38 @@ func pemOf(t testing.TB, pub any) []byte {
 }
 
 // clock is an injectable, advanceable clock.
+// clock is the tests' clock: Now and the timers of background refreshes
+// (Options.after) move only with Advance.
 type clock struct {
-	mu  sync.Mutex
-	now time.Time
+	mu     sync.Mutex
+	now    time.Time
+	timers []clockTimer
+}
+
+type clockTimer struct {
+	at time.Time
+	c  chan time.Time
+}
+
+// After returns a channel that receives once Advance has moved the clock
+// d past now.
+func (c *clock) After(d time.Duration) <-chan time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	t := clockTimer{c.now.Add(d), make(chan time.Time, 1)}
+	if d <= 0 {
+		t.c <- c.now
+		return t.c
+	}
+	c.timers = append(c.timers, t)
+	return t.c
+}
+
+// Timers returns how many timers wait on the clock.
+func (c *clock) Timers() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.timers)
 }
 
 func newClock() *clock { return &clock{now: t0} }
@@ -88,8 +109,17 @@ func (c *clock) Now() time.Time {
 
 func (c *clock) Advance(d time.Duration) {
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	c.now = c.now.Add(d)
-	c.mu.Unlock()
+	waiting := c.timers[:0]
+	for _, t := range c.timers {
+		if t.at.After(c.now) {
+			waiting = append(waiting, t)
+			continue
+		}
+		t.c <- c.now
+	}
+	c.timers = waiting
 }
 
 // claims returns a valid claims set, changed by the given edits.
@@ -216,12 +246,13 @@ func baseOptions(c *clock) Options {
 		Issuers:   []string{testIss},
 		Audiences: []string{testAud},
 		Now:       c.Now,
+		after:     c.After,
 	}
 }
 
 func newVerifier(t testing.TB, opts Options) *Verifier {
 	t.Helper()
-	v, err := New(opts)
+	v, err := New(&opts)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = v.Close() })
 	return v

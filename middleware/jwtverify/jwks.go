@@ -70,6 +70,7 @@ type jwksSource struct {
 	cfg       JWKSOptions
 	allowed   []*algorithm
 	now       func() time.Time
+	after     func(time.Duration) <-chan time.Time // nil: real timers
 	log       *slog.Logger
 	onRemoved func()
 	base      context.Context // cancelled by Close
@@ -88,8 +89,9 @@ type jwksSource struct {
 
 // fetchCall is one fetch that several callers may wait for.
 type fetchCall struct {
-	done chan struct{}
-	err  error
+	done    chan struct{}
+	err     error
+	waiters atomic.Int32 // callers that waited for it, for tests
 }
 
 // start launches the background refresh loop.
@@ -112,14 +114,29 @@ func (s *jwksSource) loop() {
 			delay = s.ttl
 			s.mu.Unlock()
 		}
-		t := time.NewTimer(delay)
-		select {
-		case <-s.base.Done():
-			t.Stop()
+		if !s.wait(delay) {
 			return
-		case <-t.C:
 		}
 		err = s.fetch(s.base)
+	}
+}
+
+// wait waits for d on the source's clock, reporting false when the
+// source was closed first.
+func (s *jwksSource) wait(d time.Duration) bool {
+	var c <-chan time.Time
+	if s.after != nil {
+		c = s.after(d)
+	} else {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		c = t.C
+	}
+	select {
+	case <-s.base.Done():
+		return false
+	case <-c:
+		return true
 	}
 }
 
@@ -182,6 +199,7 @@ func (s *jwksSource) startLocked() (*fetchCall, error) {
 }
 
 func (c *fetchCall) wait(ctx context.Context) error {
+	c.waiters.Add(1)
 	select {
 	case <-c.done:
 		return c.err

@@ -260,8 +260,13 @@ func TestJWKSOneFetchAtATime(t *testing.T) {
 	// A refresh is in flight (held by the server); unknown-kid refetches
 	// from 20 requests join it instead of starting their own. Requests
 	// that arrive after it finished find the new key without fetching.
-	go func() { _ = v.sources[0].fetch(ctx) }()
+	src := v.sources[0]
+	go func() { _ = src.fetch(ctx) }()
 	require.Eventually(t, func() bool { return ks.hits.Load() == 2 }, 5*time.Second, time.Millisecond)
+	src.mu.Lock()
+	inFlight := src.call
+	src.mu.Unlock()
+	require.NotNil(t, inFlight)
 	var wg sync.WaitGroup
 	errs := make([]error, 20)
 	for i := range errs {
@@ -269,7 +274,8 @@ func TestJWKSOneFetchAtATime(t *testing.T) {
 			_, errs[i] = v.VerifyToken(ctx, rs2Tok(t, "b"))
 		})
 	}
-	time.Sleep(20 * time.Millisecond) // let most of them reach the in-flight fetch
+	require.Eventually(t, func() bool { return inFlight.waiters.Load() == 21 }, 5*time.Second, time.Millisecond,
+		"the 20 requests and the refresh all wait for the one fetch")
 	close(block)
 	wg.Wait()
 	for _, err := range errs {
@@ -294,16 +300,32 @@ func TestJWKSContextCancelled(t *testing.T) {
 func TestJWKSBackgroundRefresh(t *testing.T) {
 	c := newClock()
 	ks := newKeyServer(t, jwk(t, &rsaKey.PublicKey, "a", "", ""))
-	ks.header = http.Header{"Cache-Control": {"max-age=0"}}
 	v := jwksVerifier(t, c, ks, func(o *Options) {
-		o.JWKSFetch.RefreshInterval = 10 * time.Millisecond
-		o.JWKSFetch.MinRefreshInterval = 10 * time.Millisecond
+		o.JWKSFetch.RefreshInterval = 10 * time.Minute
+		o.JWKSFetch.MinRefreshInterval = time.Minute
 	})
-	assert.Eventually(t, func() bool { return ks.hits.Load() >= 3 }, 5*time.Second, 5*time.Millisecond)
+	waitTimer := func() { require.Eventually(t, func() bool { return c.Timers() == 1 }, 5*time.Second, time.Millisecond) }
+	waitTimer()
+	require.EqualValues(t, 1, ks.hits.Load(), "the first fetch, at once")
+	c.Advance(9 * time.Minute)
+	assert.EqualValues(t, 1, ks.hits.Load(), "not before the interval")
+	c.Advance(time.Minute)
+	require.Eventually(t, func() bool { return ks.hits.Load() == 2 }, 5*time.Second, time.Millisecond, "a refresh after RefreshInterval")
+	waitTimer()
+
+	ks.mu.Lock()
+	ks.header = http.Header{"Cache-Control": {"max-age=120"}}
+	ks.mu.Unlock()
+	c.Advance(10 * time.Minute)
+	require.Eventually(t, func() bool { return ks.hits.Load() == 3 }, 5*time.Second, time.Millisecond)
+	waitTimer()
+	c.Advance(2 * time.Minute)
+	require.Eventually(t, func() bool { return ks.hits.Load() == 4 }, 5*time.Second, time.Millisecond, "max-age decides the next refresh")
+	waitTimer()
+
 	require.NoError(t, v.Close())
-	n := ks.hits.Load()
-	time.Sleep(30 * time.Millisecond) // three intervals: no fetch after Close
-	assert.Equal(t, n, ks.hits.Load())
+	c.Advance(time.Hour)
+	assert.EqualValues(t, 4, ks.hits.Load(), "no fetch after Close")
 	require.NoError(t, v.Close(), "Close is idempotent")
 }
 

@@ -73,9 +73,10 @@ type Options struct {
 	// as access tokens.
 	RequireAccessTokenType bool
 
-	// MaxTokenSize caps the token length in bytes. Zero means 8 KiB;
+	// MaxTokenBytes caps the token length in bytes. Zero means
+	// middleware.DefaultMaxTokenBytes (8 KiB);
 	// negative is refused.
-	MaxTokenSize int
+	MaxTokenBytes int
 
 	// ScopeClaim names the claim holding scopes. Empty means "scope" (a
 	// space-delimited string, RFC 8693) and then "scp" (an array or a
@@ -96,6 +97,11 @@ type Options struct {
 
 	// Now is the clock. Nil means time.Now.
 	Now func() time.Time
+
+	// after waits for d on the clock; nil means real timers. The package's
+	// tests set it with Now, so that background refreshes follow the
+	// injected clock.
+	after func(d time.Duration) <-chan time.Time
 
 	// Logger receives rejections (at debug level) and JWKS fetch failures
 	// (at warn level). Nil discards. Tokens are never logged.
@@ -172,7 +178,6 @@ type CacheOptions struct {
 
 // Defaults.
 const (
-	defaultMaxTokenSize       = 8 << 10
 	defaultTimeout            = 5 * time.Second
 	defaultRefreshInterval    = 10 * time.Minute
 	defaultMinRefreshInterval = time.Minute

@@ -58,7 +58,7 @@ func TestNewRefusesUnsafeConfig(t *testing.T) {
 		{"JWKS relative URL", func(o *Options) { o.JWKS = []JWKSSource{{URL: "/jwks"}} }, false},
 		{"JWKS file URL", func(o *Options) { o.JWKS = []JWKSSource{{URL: "file:///etc/passwd"}} }, false},
 		{"negative leeway", func(o *Options) { o.Leeway = -time.Second }, false},
-		{"negative size", func(o *Options) { o.MaxTokenSize = -1 }, false},
+		{"negative size", func(o *Options) { o.MaxTokenBytes = -1 }, false},
 		{"negative cache", func(o *Options) { o.Cache.MaxEntries = -1 }, false},
 	}
 	for _, tt := range tests {
@@ -70,7 +70,7 @@ func TestNewRefusesUnsafeConfig(t *testing.T) {
 				Keys:       []Key{{PublicKey: &rsaKey.PublicKey}},
 			}
 			tt.edit(&opts)
-			v, err := New(opts)
+			v, err := New(&opts)
 			if tt.good {
 				require.NoError(t, err)
 				require.NoError(t, v.Close())

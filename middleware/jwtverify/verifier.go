@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/mcpauth/mcpauth/authresult"
+	"github.com/mcpauth/mcpauth/middleware"
 )
 
 // maxSignatureSize caps the decoded signature: RSA-4096 is 512 bytes.
@@ -32,7 +33,7 @@ type Verifier struct {
 	allowMissingExpiry bool
 	leeway             time.Duration
 	requireATType      bool
-	maxTokenSize       int
+	maxTokenBytes      int
 	scopeClaim         string
 	validate           func(context.Context, map[string]any, *authresult.Principal) error
 	retryAfter         time.Duration
@@ -59,7 +60,10 @@ type Verifier struct {
 // With JWKS sources, New starts one background goroutine per URL that
 // fetches the set at once and then keeps it fresh; it does not wait for
 // the first fetch. Tokens that arrive before it finishes wait for it.
-func New(opts Options) (*Verifier, error) {
+func New(opts *Options) (*Verifier, error) {
+	if opts == nil {
+		opts = &Options{}
+	}
 	v := &Verifier{
 		algs:               map[string]*algorithm{},
 		issuers:            map[string]bool{},
@@ -67,7 +71,7 @@ func New(opts Options) (*Verifier, error) {
 		allowMissingExpiry: opts.AllowMissingExpiry,
 		leeway:             opts.Leeway,
 		requireATType:      opts.RequireAccessTokenType,
-		maxTokenSize:       opts.MaxTokenSize,
+		maxTokenBytes:      opts.MaxTokenBytes,
 		scopeClaim:         opts.ScopeClaim,
 		validate:           opts.Validate,
 		now:                opts.Now,
@@ -79,7 +83,7 @@ func New(opts Options) (*Verifier, error) {
 	if v.log == nil {
 		v.log = slog.New(slog.DiscardHandler)
 	}
-	if err := v.configure(&opts); err != nil {
+	if err := v.configure(opts); err != nil {
 		return nil, fmt.Errorf("jwtverify: %w", err)
 	}
 	var ctx context.Context
@@ -94,7 +98,7 @@ func New(opts Options) (*Verifier, error) {
 	for _, src := range opts.JWKS {
 		s := &jwksSource{
 			url: src.URL, issuer: src.Issuer, client: client, cfg: cfg, allowed: allowed,
-			now: v.now, log: v.log, base: ctx, wg: &v.wg, ready: make(chan struct{}),
+			now: v.now, after: opts.after, log: v.log, base: ctx, wg: &v.wg, ready: make(chan struct{}),
 		}
 		if v.cache != nil {
 			s.onRemoved = v.cache.dropRemoved
@@ -147,12 +151,12 @@ func (v *Verifier) configure(opts *Options) error {
 	switch {
 	case opts.Leeway < 0:
 		return errors.New("negative Leeway")
-	case opts.MaxTokenSize < 0:
-		return errors.New("negative MaxTokenSize")
-	case opts.MaxTokenSize == 0:
-		v.maxTokenSize = defaultMaxTokenSize
+	case opts.MaxTokenBytes < 0:
+		return errors.New("negative MaxTokenBytes")
+	case opts.MaxTokenBytes == 0:
+		v.maxTokenBytes = middleware.DefaultMaxTokenBytes
 	}
-	bufSize := b64.DecodedLen(v.maxTokenSize)
+	bufSize := b64.DecodedLen(v.maxTokenBytes)
 	v.bufs.New = func() any { b := make([]byte, bufSize); return &b }
 
 	if len(opts.Keys) == 0 && len(opts.JWKS) == 0 {
@@ -255,7 +259,7 @@ func (v *Verifier) VerifyToken(ctx context.Context, token string) (*authresult.P
 // verify is VerifyToken without logging and copying.
 func (v *Verifier) verify(ctx context.Context, token string) (*authresult.Principal, *authresult.Error) {
 	switch {
-	case len(token) > v.maxTokenSize:
+	case len(token) > v.maxTokenBytes:
 		return nil, invalid(descTooLarge, ErrTooLarge)
 	case token == "":
 		return nil, invalid(descMalformed, errEmpty)

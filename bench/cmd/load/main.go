@@ -168,7 +168,7 @@ func goSDKAuth(pub *rsa.PublicKey) http.Handler {
 }
 
 func mcpAuth(pub *rsa.PublicKey, cache bool) (http.Handler, error) {
-	v, err := jwtverify.New(jwtverify.Options{
+	v, err := jwtverify.New(&jwtverify.Options{
 		Algorithms: []string{"RS256"}, Issuers: []string{issuer}, Audiences: []string{audience},
 		Keys: []jwtverify.Key{{PublicKey: pub}}, Cache: jwtverify.CacheOptions{Disabled: !cache},
 	})

@@ -23,6 +23,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/mcpauth/mcpauth/internal/loopback"
 	"github.com/mcpauth/mcpauth/middleware"
 	"github.com/mcpauth/mcpauth/middleware/jwtverify"
 )
@@ -101,18 +102,10 @@ func checkURL(s string) error {
 		return errors.New("must have no user info and no fragment")
 	case u.Scheme == "https":
 		return nil
-	case u.Scheme == "http" && loopbackHost(u.Hostname()):
+	case u.Scheme == "http" && loopback.Host(u.Hostname()):
 		return nil
 	}
 	return errors.New("must use https (http only on a loopback host)")
-}
-
-func loopbackHost(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // Stack is the authentication of an example.
@@ -152,7 +145,7 @@ func NewStack(c *Config, baseURL string) (*Stack, error) {
 		opts.Keys = []jwtverify.Key{{ID: k.ID, PublicKey: &k.priv.PublicKey, Issuer: s.Issuer}}
 	}
 	opts.Issuers = []string{s.Issuer}
-	v, err := jwtverify.New(opts)
+	v, err := jwtverify.New(&opts)
 	if err != nil {
 		return nil, err
 	}
