@@ -132,7 +132,7 @@ func (v *Verifier) checkClaims(claims map[string]any, keyIssuer string, now time
 	case v.anyAudience:
 	case len(aud) == 0:
 		fail(descAudience, fmt.Errorf(`%w: "aud" is missing`, ErrAudience))
-	case !v.audiences.match(aud):
+	case !v.audiences.Match(aud):
 		fail(descAudience, fmt.Errorf("%w: %q", ErrAudience, aud))
 	}
 

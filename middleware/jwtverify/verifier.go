@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/mcpauth/mcpauth/authresult"
+	"github.com/mcpauth/mcpauth/internal/audience"
+	"github.com/mcpauth/mcpauth/internal/fetch"
 	"github.com/mcpauth/mcpauth/middleware"
 )
 
@@ -27,7 +29,7 @@ type Verifier struct {
 	static      *keySet
 	sources     []*jwksSource
 	issuers     map[string]bool
-	audiences   audienceSet
+	audiences   audience.Set
 	anyAudience bool
 
 	allowMissingExpiry bool
@@ -88,7 +90,7 @@ func New(opts *Options) (*Verifier, error) {
 	}
 	var ctx context.Context
 	ctx, v.cancel = context.WithCancel(context.Background())
-	client := withSameOriginRedirects(opts.HTTPClient)
+	client := fetch.SameOriginRedirects(opts.HTTPClient)
 	cfg := opts.JWKSFetch.withDefaults()
 	v.retryAfter = cfg.RetryAfter
 	allowed := make([]*algorithm, 0, len(v.algs))
@@ -144,7 +146,7 @@ func (v *Verifier) configure(opts *Options) error {
 		return errors.New("option Audiences is required (set AnyAudience to opt out)")
 	}
 	var err error
-	if v.audiences, err = newAudienceSet(opts.Audiences); err != nil {
+	if v.audiences, err = audience.New(opts.Audiences); err != nil {
 		return err
 	}
 

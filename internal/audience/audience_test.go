@@ -1,4 +1,4 @@
-package jwtverify
+package audience
 
 import (
 	"testing"
@@ -8,7 +8,7 @@ import (
 )
 
 func TestAudienceMatch(t *testing.T) {
-	s, err := newAudienceSet([]string{"https://mcp.example/mcp", "urn:example:api", "https://Root.example"})
+	s, err := New([]string{"https://mcp.example/mcp", "urn:example:api", "https://Root.example"})
 	require.NoError(t, err)
 	tests := []struct {
 		aud  string
@@ -34,7 +34,7 @@ func TestAudienceMatch(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.aud, func(t *testing.T) {
-			assert.Equal(t, tt.want, s.match([]string{tt.aud}))
+			assert.Equal(t, tt.want, s.Match([]string{tt.aud}))
 		})
 	}
 }

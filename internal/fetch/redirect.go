@@ -1,4 +1,7 @@
-package jwtverify
+// Package fetch holds the rules for the documents mcpauth fetches from an
+// authorization server (key sets, metadata, introspection): redirects stay
+// within the configured URL's origin.
+package fetch
 
 import (
 	"errors"
@@ -9,13 +12,15 @@ import (
 // maxRedirects is how many same-origin redirects a fetch follows.
 const maxRedirects = 5
 
-var errCrossOriginRedirect = errors.New("redirect to another origin refused")
+// ErrCrossOriginRedirect refuses a redirect to another origin.
+var ErrCrossOriginRedirect = errors.New("redirect to another origin refused")
 
-// withSameOriginRedirects returns c, or a copy of it that follows only
-// same-origin redirects when c has no CheckRedirect of its own. A key set
-// is trusted for its URL: a redirect to another host would let that host
-// choose the keys that validate tokens.
-func withSameOriginRedirects(c *http.Client) *http.Client {
+// SameOriginRedirects returns c (nil means a new client), or a copy of it
+// that follows only same-origin redirects when c has no CheckRedirect of
+// its own. A document is trusted for its URL: a redirect to another host
+// would let that host choose the keys that validate tokens, or the answer
+// of an introspection.
+func SameOriginRedirects(c *http.Client) *http.Client {
 	if c == nil {
 		c = &http.Client{}
 	}
@@ -34,7 +39,7 @@ func sameOriginRedirect(req *http.Request, via []*http.Request) error {
 		return errors.New("too many redirects")
 	}
 	if origin(req) != origin(via[0]) {
-		return errCrossOriginRedirect
+		return ErrCrossOriginRedirect
 	}
 	return nil
 }
