@@ -77,6 +77,40 @@ func stringsClaim(claims map[string]any, name string, split bool) ([]string, err
 	return nil, fmt.Errorf("%w: %q is not a string or an array of strings", ErrClaim, name)
 }
 
+// scopesOf merges the scopes of the named claims, in order, without
+// repeats: a string claim split at spaces, an array claim's elements.
+func scopesOf(claims map[string]any, names []string) ([]string, error) {
+	var out []string
+	for _, name := range names {
+		s, err := stringsClaim(claims, name, true)
+		if err != nil {
+			return nil, err
+		}
+		if out == nil {
+			out = s // fresh: stringsClaim allocates
+		} else {
+			out = append(out, s...)
+		}
+	}
+	return uniq(out), nil
+}
+
+// uniq drops repeats from s, keeping the first of each, in place.
+func uniq(s []string) []string {
+	if len(s) < 2 {
+		return s
+	}
+	seen := make(map[string]struct{}, len(s))
+	out := s[:0]
+	for _, x := range s {
+		if _, dup := seen[x]; !dup {
+			seen[x] = struct{}{}
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
 // failure is one failed claim check: the client-safe description and
 // the cause.
 type failure struct {
@@ -114,25 +148,32 @@ func (v *Verifier) checkClaims(claims map[string]any, keyIssuer string, now time
 	}
 
 	iss, err := stringClaim(claims, "iss")
+	var is *issuer
 	switch {
 	case err != nil:
 		fail(descIssuer, errors.Join(ErrIssuer, err))
 	case iss == "":
 		fail(descIssuer, fmt.Errorf(`%w: "iss" is missing`, ErrIssuer))
-	case !v.issuers[iss]:
-		fail(descIssuer, fmt.Errorf("%w: %q", ErrIssuer, iss))
-	case keyIssuer != "" && iss != keyIssuer:
-		fail(descIssuer, fmt.Errorf("%w: key of issuer %q used for %q", ErrIssuer, keyIssuer, iss))
+	default:
+		if is, err = v.issuers.match(iss, claims); err != nil {
+			fail(descIssuer, err)
+		} else if keyIssuer != "" && is.spec != keyIssuer {
+			fail(descIssuer, fmt.Errorf("%w: key of issuer %q used for %q", ErrIssuer, keyIssuer, iss))
+		}
 	}
 
 	aud, err := stringsClaim(claims, "aud", false)
 	switch {
 	case err != nil:
 		fail(descAudience, errors.Join(ErrAudience, err))
-	case v.anyAudience:
+	case is == nil && v.issuers.unknown == nil:
+	case is == nil && !v.issuers.unknown.audiences.Match(aud):
+		fail(descAudience, fmt.Errorf("%w: %q", ErrAudience, aud))
+	case is == nil:
+	case is.anyAudience:
 	case len(aud) == 0:
 		fail(descAudience, fmt.Errorf(`%w: "aud" is missing`, ErrAudience))
-	case !v.audiences.Match(aud):
+	case !is.audiences.Match(aud):
 		fail(descAudience, fmt.Errorf("%w: %q", ErrAudience, aud))
 	}
 
@@ -155,15 +196,10 @@ func (v *Verifier) checkClaims(claims map[string]any, keyIssuer string, now time
 	}
 
 	var scopes []string
-	if v.scopeClaim != "" {
-		scopes, err = stringsClaim(claims, v.scopeClaim, true)
-	} else if _, ok := claims["scope"]; ok {
-		scopes, err = stringsClaim(claims, "scope", true)
-	} else {
-		scopes, err = stringsClaim(claims, "scp", true)
-	}
-	if err != nil {
-		fail(descClaim, err)
+	if is != nil {
+		if scopes, err = scopesOf(claims, is.scopeClaims); err != nil {
+			fail(descClaim, err)
+		}
 	}
 
 	if len(fails) > 0 {

@@ -25,7 +25,16 @@ type Options struct {
 	Algorithms []string
 
 	// Issuers lists the accepted "iss" values, compared exactly. Required.
+	// An entry may be a template with one {claim} placeholder, for
+	// multi-tenant providers: "https://login.microsoftonline.com/{tid}/v2.0"
+	// accepts a token whose iss is that URL with the token's own "tid"
+	// claim in place of {tid} (letters, digits, '-', '_', '.'), so the
+	// tenant is bound to a claim, never taken from iss alone.
 	Issuers []string
+
+	// IssuerOptions, keyed by an Issuers entry, gives that issuer its own
+	// audiences and scope claims.
+	IssuerOptions map[string]IssuerOptions
 
 	// Audiences lists this server's resource identifiers (RFC 8707). A
 	// token's "aud" must contain one of them. URLs are compared in
@@ -64,7 +73,8 @@ type Options struct {
 	AllowMissingExpiry bool
 
 	// Leeway tolerates clock skew when checking "exp", "nbf" and "iat".
-	// Zero means none; negative is refused.
+	// Zero means DefaultLeeway; NoLeeway means none; other negative
+	// values are refused.
 	Leeway time.Duration
 
 	// RequireAccessTokenType requires the header "typ" to be "at+jwt"
@@ -78,10 +88,11 @@ type Options struct {
 	// negative is refused.
 	MaxTokenBytes int
 
-	// ScopeClaim names the claim holding scopes. Empty means "scope" (a
-	// space-delimited string, RFC 8693) and then "scp" (an array or a
-	// space-delimited string). When set, only that claim is read.
-	ScopeClaim string
+	// ScopeClaims name the claims scopes are read from, merged: a string
+	// claim is split at spaces, an array claim gives its elements. Empty
+	// means "scope" (RFC 8693, RFC 9068) and "scp" (Entra ID, Okta). Add
+	// "roles" or "permissions" where a provider puts grants there.
+	ScopeClaims []string
 
 	// Cache configures the verified-token cache; the zero value turns it
 	// on with the defaults documented on [CacheOptions].
@@ -175,6 +186,16 @@ type CacheOptions struct {
 	// TTL bounds how long a token is cached. Default 5m.
 	TTL time.Duration
 }
+
+// DefaultLeeway is the clock skew tolerated when Options.Leeway is zero:
+// a minute, as Envoy's jwt_authn filter allows by default
+// (clock_skew_seconds: 60); Microsoft.IdentityModel allows five. Without
+// it, a token whose iat is a second ahead of this server's clock is
+// refused as "issued in the future".
+const DefaultLeeway = time.Minute
+
+// NoLeeway, as Options.Leeway, tolerates no clock skew at all.
+const NoLeeway time.Duration = -1
 
 // Defaults.
 const (

@@ -25,12 +25,10 @@ const maxCandidates = 4
 // for concurrent use. Call [Verifier.Close] when done with a verifier
 // that fetches JWKS, to stop its background refresh.
 type Verifier struct {
-	algs        map[string]*algorithm
-	static      *keySet
-	sources     []*jwksSource
-	issuers     map[string]bool
-	audiences   audience.Set
-	anyAudience bool
+	algs    map[string]*algorithm
+	static  *keySet
+	sources []*jwksSource
+	issuers issuers
 
 	allowMissingExpiry bool
 	leeway             time.Duration
@@ -68,13 +66,10 @@ func New(opts *Options) (*Verifier, error) {
 	}
 	v := &Verifier{
 		algs:               map[string]*algorithm{},
-		issuers:            map[string]bool{},
-		anyAudience:        opts.AnyAudience,
 		allowMissingExpiry: opts.AllowMissingExpiry,
 		leeway:             opts.Leeway,
 		requireATType:      opts.RequireAccessTokenType,
 		maxTokenBytes:      opts.MaxTokenBytes,
-		scopeClaim:         opts.ScopeClaim,
 		validate:           opts.Validate,
 		now:                opts.Now,
 		log:                opts.Logger,
@@ -132,27 +127,47 @@ func (v *Verifier) configure(opts *Options) error {
 	if len(opts.Issuers) == 0 {
 		return errors.New("option Issuers is required")
 	}
-	for _, iss := range opts.Issuers {
-		if iss == "" {
-			return errors.New("empty issuer")
-		}
-		v.issuers[iss] = true
-	}
-
 	switch {
 	case opts.AnyAudience && len(opts.Audiences) > 0:
 		return errors.New("options Audiences and AnyAudience are both set")
-	case !opts.AnyAudience && len(opts.Audiences) == 0:
+	case !opts.AnyAudience && len(opts.Audiences) == 0 && len(opts.IssuerOptions) == 0:
 		return errors.New("option Audiences is required (set AnyAudience to opt out)")
 	}
-	var err error
-	if v.audiences, err = audience.New(opts.Audiences); err != nil {
-		return err
+	v.issuers = issuers{exact: map[string]*issuer{}, specs: map[string]bool{}}
+	for _, spec := range opts.Issuers {
+		is, err := newIssuer(spec, opts, opts.IssuerOptions[spec])
+		if err != nil {
+			return err
+		}
+		if v.issuers.specs[spec] {
+			return fmt.Errorf("issuer %q listed twice", spec)
+		}
+		v.issuers.specs[spec] = true
+		if is.claim == "" {
+			v.issuers.exact[spec] = is
+		} else {
+			v.issuers.templates = append(v.issuers.templates, is)
+		}
+	}
+	if len(opts.Audiences) > 0 {
+		v.issuers.unknown = &issuer{}
+		v.issuers.unknown.audiences, _ = audience.New(opts.Audiences)
+	}
+	for spec := range opts.IssuerOptions {
+		if !v.issuers.specs[spec] {
+			return fmt.Errorf("option IssuerOptions: issuer %q is not in Issuers", spec)
+		}
 	}
 
 	switch {
+	case opts.Leeway == 0:
+		v.leeway = DefaultLeeway
+	case opts.Leeway == NoLeeway:
+		v.leeway = 0
 	case opts.Leeway < 0:
-		return errors.New("negative Leeway")
+		return errors.New("negative Leeway (use NoLeeway for none)")
+	}
+	switch {
 	case opts.MaxTokenBytes < 0:
 		return errors.New("negative MaxTokenBytes")
 	case opts.MaxTokenBytes == 0:
@@ -170,7 +185,7 @@ func (v *Verifier) configure(opts *Options) error {
 		if err != nil {
 			return fmt.Errorf("option Keys[%d]: %w", i, err)
 		}
-		if vk.issuer != "" && !v.issuers[vk.issuer] {
+		if vk.issuer != "" && !v.issuers.specs[vk.issuer] {
 			return fmt.Errorf("option Keys[%d]: issuer %q is not in Issuers", i, vk.issuer)
 		}
 		fits := false
@@ -187,7 +202,7 @@ func (v *Verifier) configure(opts *Options) error {
 		if err := checkJWKSURL(s.URL); err != nil {
 			return fmt.Errorf("option JWKS[%d]: %w", i, err)
 		}
-		if s.Issuer != "" && !v.issuers[s.Issuer] {
+		if s.Issuer != "" && !v.issuers.specs[s.Issuer] {
 			return fmt.Errorf("option JWKS[%d]: issuer %q is not in Issuers", i, s.Issuer)
 		}
 	}

@@ -259,7 +259,7 @@ func TestVerifyOptionalChecks(t *testing.T) {
 	opts.Audiences = nil
 	opts.AnyAudience = true
 	opts.AllowMissingExpiry = true
-	opts.ScopeClaim = "permissions"
+	opts.ScopeClaims = []string{"permissions"}
 	v := newVerifier(t, opts)
 	p, err := v.VerifyToken(context.Background(), sign(t, jwt.SigningMethodHS256, hmacSecret, "",
 		claims(del("exp"), del("aud"), set("permissions", []string{"a", "b"}), del("client_id"), set("azp", "web")), nil))
@@ -284,6 +284,7 @@ func TestVerifyScopes(t *testing.T) {
 		{"scp array", func(m jwt.MapClaims) { delete(m, "scope"); m["scp"] = []string{"x", "y"} }, []string{"x", "y"}},
 		{"scp string", func(m jwt.MapClaims) { delete(m, "scope"); m["scp"] = "x y" }, []string{"x", "y"}},
 		{"none", del("scope"), nil},
+		{"scope and scp merged without repeats", func(m jwt.MapClaims) { m["scope"] = "a b a"; m["scp"] = []string{"b", "c"} }, []string{"a", "b", "c"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
