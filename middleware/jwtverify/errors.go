@@ -53,6 +53,7 @@ const (
 	descUnknownKey  = "unknown signing key"
 	descSignature   = "invalid signature"
 	descUnavailable = "signing keys unavailable"
+	descRotating    = "signing key not yet known"
 	descExpired     = "token expired"
 	descNotYetValid = "token not yet valid"
 	descIssuedAt    = "token issued in the future"

@@ -83,6 +83,7 @@ type jwksSource struct {
 	closed      bool
 	call        *fetchCall // the fetch in progress, if any
 	lastAttempt time.Time  // start of the latest fetch, by the injected clock
+	lastGood    time.Time  // start of the latest successful fetch
 	lastErr     error      // outcome of the latest finished fetch
 	ttl         time.Duration
 }
@@ -175,6 +176,7 @@ func (s *jwksSource) startLocked() (*fetchCall, error) {
 	c := &fetchCall{done: make(chan struct{})}
 	s.call = c
 	s.lastAttempt = s.now()
+	started := s.lastAttempt
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
@@ -190,6 +192,7 @@ func (s *jwksSource) startLocked() (*fetchCall, error) {
 		s.lastErr = err
 		if err == nil {
 			s.ttl = ttl
+			s.lastGood = started
 		}
 		s.mu.Unlock()
 		c.err = err
@@ -206,6 +209,19 @@ func (c *fetchCall) wait(ctx context.Context) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// staleFor reports whether a key first used at issued (a token's iat,
+// widened by leeway) may be missing from the set because it was
+// published after the set's fetch began, and if so how long until the
+// source may fetch again for an unknown kid.
+func (s *jwksSource) staleFor(issued time.Time, leeway time.Duration) (time.Duration, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.lastGood.Before(issued.Add(leeway)) {
+		return 0, false // the set was fetched after the token was made
+	}
+	return s.lastAttempt.Add(s.cfg.UnknownKIDInterval).Sub(s.now()), true
 }
 
 // healthy reports whether the latest finished fetch succeeded.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -56,24 +57,33 @@ func TestJWKSRotation(t *testing.T) {
 	require.NoError(t, err)
 	require.EqualValues(t, 1, ks.hits.Load())
 
-	// The provider publishes key b; the first token with kid b comes
-	// within the rate limit of the initial fetch: no fetch, 401.
+	// The provider publishes key b and signs with it; the first token
+	// with kid b comes within the rate limit of the initial fetch: no
+	// fetch, and not 401 (the client would drop a valid token) but 503
+	// until the refetch is allowed.
 	ks.setKeys(t, jwk(t, &rsaKey.PublicKey, "a", "RS256", "sig"), jwk(t, &rsaKey2.PublicKey, "b", "RS256", "sig"))
 	c.Advance(30 * time.Second)
-	_, err = v.VerifyToken(ctx, rs2Tok(t, "b"))
-	assert.ErrorIs(t, requireKind(t, err, authresult.KindUnauthenticated), ErrUnknownKey)
+	fresh := func() string {
+		return sign(t, jwt.SigningMethodRS256, rsaKey2, "b", claims(set("iat", c.Now().Unix())), nil)
+	}
+	_, err = v.VerifyToken(ctx, fresh())
+	e := requireKind(t, err, authresult.KindUnavailable)
+	assert.ErrorIs(t, e, ErrKeysUnavailable)
+	assert.Equal(t, 30*time.Second, e.RetryAfter, "come back when the refetch is allowed")
 	assert.EqualValues(t, 1, ks.hits.Load(), "rate-limited")
 
-	// Once the interval has passed, the unknown kid triggers one refetch.
+	// Once the interval has passed, the unknown kid triggers one refetch
+	// and the token is accepted.
 	c.Advance(31 * time.Second)
-	_, err = v.VerifyToken(ctx, rs2Tok(t, "b"))
+	_, err = v.VerifyToken(ctx, fresh())
 	require.NoError(t, err)
 	assert.EqualValues(t, 2, ks.hits.Load())
 
-	// Random kids do not cause fetches beyond the rate limit.
+	// Tokens made before that fetch with kids it does not have are
+	// refused (401), and cause no fetch within the rate limit.
 	for _, kid := range []string{"x", "y", "z"} {
 		_, err = v.VerifyToken(ctx, rs2Tok(t, kid))
-		assert.ErrorIs(t, err, ErrUnknownKey)
+		assert.ErrorIs(t, requireKind(t, err, authresult.KindUnauthenticated), ErrUnknownKey)
 	}
 	assert.EqualValues(t, 2, ks.hits.Load())
 }
@@ -91,6 +101,7 @@ func TestJWKSRemoval(t *testing.T) {
 	require.Equal(t, 2, v.cache.len())
 
 	ks.setKeys(t, jwk(t, &rsaKey2.PublicKey, "b", "", ""))
+	c.Advance(2 * time.Minute) // a refresh well after the tokens were made
 	require.NoError(t, v.sources[0].fetch(ctx))
 
 	_, err := v.VerifyToken(ctx, ta)
@@ -207,6 +218,7 @@ func TestJWKSKeyFiltering(t *testing.T) {
 
 	_, err := v.VerifyToken(ctx, rsTok(t, "good"))
 	require.NoError(t, err, "bad neighbours do not spoil the set")
+	c.Advance(2 * time.Minute) // the next unknown kid refetches, after the tokens were made
 	for _, kid := range []string{"rs384", "ps256", "enc", "ops", "broken"} {
 		_, err := v.VerifyToken(ctx, rsTok(t, kid))
 		assert.ErrorIs(t, requireKind(t, err, authresult.KindUnauthenticated), ErrUnknownKey, kid)
@@ -415,4 +427,48 @@ func TestJWKSRedirects(t *testing.T) {
 		})
 	}
 	assert.Zero(t, evil.hits.Load(), "the other origin was never asked for keys")
+}
+
+// TestJWKSRotationFlood: tokens with random kids, claiming to be fresh,
+// arrive all the time; they get 503 (never accepted) and the key server
+// sees at most one fetch per UnknownKIDInterval. A token signed with a
+// key the provider really published meanwhile is accepted at the first
+// allowed refetch.
+func TestJWKSRotationFlood(t *testing.T) {
+	c := newClock()
+	ks := newKeyServer(t, jwk(t, &rsaKey.PublicKey, "a", "RS256", "sig"))
+	v := jwksVerifier(t, c, ks)
+	ctx := context.Background()
+	_, err := v.VerifyToken(ctx, rsTok(t, "a"))
+	require.NoError(t, err)
+
+	var wg sync.WaitGroup
+	for minute := range 3 {
+		for i := range 200 {
+			wg.Go(func() {
+				kid := "r" + strconv.Itoa(minute) + "-" + strconv.Itoa(i)
+				tok := sign(t, jwt.SigningMethodRS256, rsaKey2, kid, claims(set("iat", c.Now().Unix())), nil)
+				_, err := v.VerifyToken(ctx, tok)
+				e := requireKind(t, err, authresult.KindUnavailable)
+				assert.GreaterOrEqual(t, e.RetryAfter, time.Second)
+			})
+			if i == 100 {
+				wg.Wait()
+				c.Advance(10 * time.Second)
+			}
+		}
+		wg.Wait()
+		assert.LessOrEqual(t, int(ks.hits.Load()), 1+minute+1, "at most one fetch per interval")
+		c.Advance(time.Minute)
+	}
+	without := sign(t, jwt.SigningMethodRS256, rsaKey2, "noiat", claims(del("iat")), nil)
+	_, err = v.VerifyToken(ctx, without)
+	assert.Error(t, err, "a token without iat is never accepted by an unknown key")
+
+	// The provider publishes b and signs with it: accepted at the next
+	// allowed refetch.
+	ks.setKeys(t, jwk(t, &rsaKey.PublicKey, "a", "RS256", "sig"), jwk(t, &rsaKey2.PublicKey, "b", "RS256", "sig"))
+	c.Advance(time.Minute)
+	_, err = v.VerifyToken(ctx, sign(t, jwt.SigningMethodRS256, rsaKey2, "b", claims(set("iat", c.Now().Unix())), nil))
+	assert.NoError(t, err)
 }

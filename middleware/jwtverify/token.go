@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 	"unicode/utf8"
 	"unsafe"
 
@@ -197,6 +198,19 @@ func decodePayload(seg string, buf []byte) (map[string]any, error) {
 		return nil, errPayloadJSON
 	}
 	return m, nil
+}
+
+// unverifiedIat reads the iat of a payload whose signature has not been
+// checked, only to choose between 401 and 503 for an unknown key (see
+// Verifier.keysFor); ok is false when it cannot be read.
+func unverifiedIat(seg string) (time.Time, bool) {
+	buf := make([]byte, b64.DecodedLen(len(seg)))
+	m, err := decodePayload(seg, buf)
+	if err != nil {
+		return time.Time{}, false
+	}
+	t, ok, err := numericDate(m, "iat")
+	return t, ok && err == nil
 }
 
 // duplicateKeys reports whether the JSON object raw names a member twice
