@@ -50,6 +50,7 @@ import (
 	"time"
 
 	"github.com/MicahParks/jwkset"
+	"github.com/mcpauth/mcpauth/internal/discovery"
 )
 
 var (
@@ -86,6 +87,14 @@ type jwksSource struct {
 	lastGood    time.Time  // start of the latest successful fetch
 	lastErr     error      // outcome of the latest finished fetch
 	ttl         time.Duration
+}
+
+// name is the source's URL, or for discovery where its URL comes from.
+func (s *jwksSource) name() string {
+	if s.url == "" {
+		return "jwks_uri of " + s.issuer
+	}
+	return s.url
 }
 
 // fetchCall is one fetch that several callers may wait for.
@@ -185,7 +194,7 @@ func (s *jwksSource) startLocked() (*fetchCall, error) {
 			s.install(set)
 		} else {
 			s.log.LogAttrs(s.base, slog.LevelWarn, "jwtverify: JWKS fetch failed; keeping the last good key set",
-				slog.String("url", s.url), slog.Any("error", err))
+				slog.String("url", s.name()), slog.Any("error", err))
 		}
 		s.mu.Lock()
 		s.call = nil
@@ -236,9 +245,9 @@ func (s *jwksSource) status() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.lastErr != nil {
-		return fmt.Errorf("%s: %w", s.url, s.lastErr)
+		return fmt.Errorf("%s: %w", s.name(), s.lastErr)
 	}
-	return fmt.Errorf("%s: %w", s.url, errJWKSNotReady)
+	return fmt.Errorf("%s: %w", s.name(), errJWKSNotReady)
 }
 
 // waitReady waits for the first fetch to finish.
@@ -283,7 +292,18 @@ func (s *jwksSource) install(next []*verifyKey) {
 func (s *jwksSource) download() ([]*verifyKey, time.Duration, error) {
 	ctx, cancel := context.WithTimeout(s.base, s.cfg.Timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.url, nil)
+	jwksURL := s.url
+	if jwksURL == "" {
+		md, err := discovery.Fetch(ctx, s.client, s.issuer)
+		if err != nil {
+			return nil, 0, err
+		}
+		if md.JWKSURI == "" {
+			return nil, 0, fmt.Errorf("%w: the metadata of %q has no jwks_uri", errJWKSMalformed, s.issuer)
+		}
+		jwksURL = md.JWKSURI
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, jwksURL, nil)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -330,7 +350,7 @@ func (s *jwksSource) parse(body []byte) ([]*verifyKey, error) {
 		k, err := s.parseKey(raw)
 		if err != nil {
 			s.log.LogAttrs(s.base, slog.LevelDebug, "jwtverify: JWKS key skipped",
-				slog.String("url", s.url), slog.Any("error", err))
+				slog.String("url", s.name()), slog.Any("error", err))
 			continue
 		}
 		out = append(out, k)

@@ -141,7 +141,10 @@ type Key struct {
 
 // JWKSSource is a JWK Set endpoint.
 type JWKSSource struct {
-	// URL is the JWKS address; http or https.
+	// URL is the JWKS address; http or https. Empty means discovery: the
+	// jwks_uri of Issuer's authorization server metadata (RFC 8414, then
+	// OpenID Connect Discovery), fetched again with every refresh of the
+	// set; the document must name Issuer exactly.
 	URL string
 	// Issuer, when set, restricts the keys of this set to tokens whose
 	// "iss" equals it, so that one issuer's keys cannot vouch for

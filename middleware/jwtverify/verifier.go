@@ -11,6 +11,7 @@ import (
 
 	"github.com/mcpauth/mcpauth/authresult"
 	"github.com/mcpauth/mcpauth/internal/audience"
+	"github.com/mcpauth/mcpauth/internal/discovery"
 	"github.com/mcpauth/mcpauth/internal/fetch"
 	"github.com/mcpauth/mcpauth/middleware"
 )
@@ -199,7 +200,11 @@ func (v *Verifier) configure(opts *Options) error {
 	}
 	v.static = newKeySet(static)
 	for i, s := range opts.JWKS {
-		if err := checkJWKSURL(s.URL); err != nil {
+		if s.URL == "" {
+			if _, err := discovery.URLs(s.Issuer); err != nil || strings.Contains(s.Issuer, "{") {
+				return fmt.Errorf("option JWKS[%d]: no URL, and Issuer %q is not an exact issuer to discover it from", i, s.Issuer)
+			}
+		} else if err := checkJWKSURL(s.URL); err != nil {
 			return fmt.Errorf("option JWKS[%d]: %w", i, err)
 		}
 		if s.Issuer != "" && !v.issuers.specs[s.Issuer] {
