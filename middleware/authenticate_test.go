@@ -280,6 +280,45 @@ func TestAuthenticateDecisionHook(t *testing.T) {
 	}
 }
 
+// TestChallengeScopes: the first 401 asks for the least a client needs,
+// while the metadata still lists every scope and a 403 names what the
+// operation needs.
+func TestChallengeScopes(t *testing.T) {
+	v := TokenVerifierFunc(tokenVerifier)
+	a, err := New(v, &Options{
+		Resource: "https://m.example/mcp", AuthorizationServers: []string{"https://idp.example"},
+		Scopes: []string{"mcp:read", "mcp:admin"}, ChallengeScopes: []string{"mcp:read"},
+	})
+	require.NoError(t, err)
+	h := a.Handler(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/mcp", nil))
+	require.Equal(t, http.StatusUnauthorized, rec.Code)
+	assert.Contains(t, rec.Header().Get("WWW-Authenticate"), `scope="mcp:read"`)
+	assert.NotContains(t, rec.Header().Get("WWW-Authenticate"), "mcp:admin")
+
+	meta, err := a.MetadataHandler()
+	require.NoError(t, err)
+	rec = httptest.NewRecorder()
+	meta.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/.well-known/oauth-protected-resource/mcp", nil))
+	assert.Contains(t, rec.Body.String(), `"scopes_supported":["mcp:read","mcp:admin"]`)
+
+	admin, err := a.RequireScopes("mcp:admin")
+	require.NoError(t, err)
+	rec = httptest.NewRecorder()
+	r := httptest.NewRequest(http.MethodPost, "/mcp", nil)
+	admin(http.NotFoundHandler()).ServeHTTP(rec, r.WithContext(authresult.NewContext(r.Context(), alice)))
+	require.Equal(t, http.StatusForbidden, rec.Code)
+	assert.Contains(t, rec.Header().Get("WWW-Authenticate"), `scope="mcp:admin"`)
+
+	// Without ChallengeScopes, the challenge names every scope.
+	b, err := New(v, &Options{Scopes: []string{"mcp:read", "mcp:admin"}})
+	require.NoError(t, err)
+	rec = httptest.NewRecorder()
+	b.Handler(http.NotFoundHandler()).ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/mcp", nil))
+	assert.Contains(t, rec.Header().Get("WWW-Authenticate"), `scope="mcp:read mcp:admin"`)
+}
+
 func TestNewValidation(t *testing.T) {
 	v := TokenVerifierFunc(tokenVerifier)
 	tests := []struct {
@@ -290,6 +329,7 @@ func TestNewValidation(t *testing.T) {
 		{"negative token cap", &Options{MaxTokenBytes: -1}},
 		{"bad scope", &Options{Scopes: []string{"a b"}}},
 		{"empty scope", &Options{Scopes: []string{""}}},
+		{"challenge scope not offered", &Options{Scopes: []string{"mcp:read"}, ChallengeScopes: []string{"mcp:admin"}}},
 		{"bad realm", &Options{Realm: "a\nb"}},
 		{"resource without servers", &Options{Resource: "https://m.example/mcp"}},
 		{"servers without resource", &Options{AuthorizationServers: []string{"https://idp"}}},

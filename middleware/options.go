@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -43,10 +44,15 @@ type Options struct {
 	ResourceMetadataURL string
 	// ResourceName is a human-readable name for the metadata document.
 	ResourceName string
-	// Scopes are the scopes this server understands. They are advertised
-	// in 401 challenges and as "scopes_supported". Each must be a valid
-	// RFC 6749 scope-token.
+	// Scopes are the scopes this server understands, advertised as
+	// "scopes_supported". Each must be a valid RFC 6749 scope-token.
 	Scopes []string
+	// ChallengeScopes are the scopes a 401 challenge asks for: the least a
+	// client needs to connect, which MCP clients request before they fall
+	// back to scopes_supported. Operations that need more are answered 403
+	// insufficient_scope naming what they need, so a client steps up only
+	// when it must. Default: Scopes. Each must be one of Scopes.
+	ChallengeScopes []string
 	// Realm is sent as the challenge's realm when not empty.
 	Realm string
 	// Logger receives decisions and misconfigurations. Tokens are never
@@ -145,10 +151,19 @@ func newConfig(o *Options) (*config, error) {
 		}
 	}
 	c.scopes = append([]string(nil), o.Scopes...)
+	challenge := c.scopes
+	if o.ChallengeScopes != nil {
+		challenge = append([]string{}, o.ChallengeScopes...)
+		for _, s := range challenge {
+			if !slices.Contains(c.scopes, s) {
+				return nil, fmt.Errorf("%w: challenge scope %q is not one of Scopes", errConfig, s)
+			}
+		}
+	}
 	if strings.ContainsFunc(o.Realm, func(r rune) bool { return r < 0x20 || r == 0x7f || r > 0x7e }) {
 		return nil, fmt.Errorf("%w: realm %q has control or non-ASCII characters", errConfig, o.Realm)
 	}
-	c.challenge = jsonrpcerr.Challenge{Realm: o.Realm, Scopes: c.scopes}
+	c.challenge = jsonrpcerr.Challenge{Realm: o.Realm, Scopes: challenge}
 
 	if o.Resource == "" {
 		if len(o.AuthorizationServers) > 0 || o.ResourceMetadataURL != "" {

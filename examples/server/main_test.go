@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -55,7 +56,7 @@ func TestDemoMode(t *testing.T) {
 
 	resp, body := post(t, ts.URL+"/mcp", "", initialize)
 	assert.Equal(t, 401, resp.StatusCode)
-	assert.Equal(t, `Bearer scope="mcp:read mcp:admin", resource_metadata="`+ts.URL+`/.well-known/oauth-protected-resource/mcp"`,
+	assert.Equal(t, `Bearer scope="mcp:read", resource_metadata="`+ts.URL+`/.well-known/oauth-protected-resource/mcp"`,
 		resp.Header.Get("WWW-Authenticate"))
 	assert.Contains(t, body, `"id":1`)
 
@@ -94,7 +95,7 @@ func TestIdentityProviderMode(t *testing.T) {
 	idp := httptest.NewServer(jwks)
 	t.Cleanup(idp.Close)
 	const aud = "https://mcp.example.com/mcp"
-	ts, stack := serve(t, &demo.Config{JWKSURL: idp.URL, Issuer: idp.URL, Audience: aud})
+	ts, stack := serve(t, &demo.Config{JWKSURL: idp.URL, Issuers: []string{idp.URL}, Audience: aud})
 	assert.Nil(t, stack.Key, "no demo key with a real identity provider")
 	_, err = stack.DemoTokens()
 	assert.Error(t, err)
@@ -120,4 +121,45 @@ func TestIdentityProviderMode(t *testing.T) {
 
 	_, err = demo.NewStack(&demo.Config{JWKSURL: idp.URL}, ts.URL)
 	assert.Error(t, err, "-jwks-url needs -issuer")
+}
+
+// TestDiscoveryMode: -issuer alone, for each of two identity providers,
+// trusts the keys their metadata names, generates no key, and accepts
+// each one's tokens; a token of an issuer not configured is refused.
+func TestDiscoveryMode(t *testing.T) {
+	const aud = "https://mcp.example.com/mcp"
+	type provider struct {
+		key *demo.Key
+		srv *httptest.Server
+	}
+	newProvider := func() provider {
+		k, err := demo.NewKey()
+		require.NoError(t, err)
+		jwks, err := k.JWKS()
+		require.NoError(t, err)
+		mux := http.NewServeMux()
+		srv := httptest.NewServer(mux)
+		t.Cleanup(srv.Close)
+		mux.Handle("/keys", jwks)
+		mux.HandleFunc("/.well-known/openid-configuration", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = fmt.Fprintf(w, `{"issuer":%q,"jwks_uri":%q}`, srv.URL, srv.URL+"/keys")
+		})
+		return provider{k, srv}
+	}
+	a, b, c := newProvider(), newProvider(), newProvider()
+	ts, stack := serve(t, &demo.Config{Issuers: []string{a.srv.URL, b.srv.URL}, Audience: aud, Leeway: time.Minute})
+	assert.Nil(t, stack.Key, "no demo key for a foreign issuer")
+	for _, p := range []provider{a, b} {
+		tok, err := p.key.Mint(p.srv.URL, aud, "carol", []string{demo.ScopeRead}, time.Hour)
+		require.NoError(t, err)
+		resp, body := post(t, ts.URL+"/mcp", tok, initialize)
+		assert.Equal(t, 200, resp.StatusCode, body)
+	}
+	swapped, _ := a.key.Mint(b.srv.URL, aud, "carol", []string{demo.ScopeRead}, time.Hour)
+	stranger, _ := c.key.Mint(c.srv.URL, aud, "carol", []string{demo.ScopeRead}, time.Hour)
+	for name, tok := range map[string]string{"one issuer's key for another": swapped, "unconfigured issuer": stranger} {
+		resp, _ := post(t, ts.URL+"/mcp", tok, initialize)
+		assert.Equal(t, 401, resp.StatusCode, name)
+	}
 }

@@ -472,3 +472,18 @@ func TestJWKSRotationFlood(t *testing.T) {
 	_, err = v.VerifyToken(ctx, sign(t, jwt.SigningMethodRS256, rsaKey2, "b", claims(set("iat", c.Now().Unix())), nil))
 	assert.NoError(t, err)
 }
+
+// TestJWKSUnknownKidOfRefusedIssuer: a fresh token with an unknown kid
+// from an issuer that is not accepted is refused at once (401), without
+// a fetch and without the 503 a key rotation would get.
+func TestJWKSUnknownKidOfRefusedIssuer(t *testing.T) {
+	c := newClock()
+	ks := newKeyServer(t, jwk(t, &rsaKey.PublicKey, "a", "RS256", "sig"))
+	v := jwksVerifier(t, c, ks)
+	_, err := v.VerifyToken(context.Background(), rsTok(t, "a"))
+	require.NoError(t, err)
+	tok := sign(t, jwt.SigningMethodRS256, rsaKey2, "new", claims(set("iss", "https://evil.example"), set("iat", c.Now().Unix())), nil)
+	_, err = v.VerifyToken(context.Background(), tok)
+	assert.ErrorIs(t, requireKind(t, err, authresult.KindUnauthenticated), ErrUnknownKey)
+	assert.EqualValues(t, 1, ks.hits.Load())
+}

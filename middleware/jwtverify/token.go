@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-	"time"
 	"unicode/utf8"
 	"unsafe"
 
@@ -200,17 +199,16 @@ func decodePayload(seg string, buf []byte) (map[string]any, error) {
 	return m, nil
 }
 
-// unverifiedIat reads the iat of a payload whose signature has not been
-// checked, only to choose between 401 and 503 for an unknown key (see
-// Verifier.keysFor); ok is false when it cannot be read.
-func unverifiedIat(seg string) (time.Time, bool) {
+// unverifiedClaims reads a payload whose signature has not been checked,
+// only to choose between 401 and 503 for an unknown key (see
+// Verifier.keysFor); nil when it cannot be read.
+func unverifiedClaims(seg string) map[string]any {
 	buf := make([]byte, b64.DecodedLen(len(seg)))
 	m, err := decodePayload(seg, buf)
 	if err != nil {
-		return time.Time{}, false
+		return nil
 	}
-	t, ok, err := numericDate(m, "iat")
-	return t, ok && err == nil
+	return m
 }
 
 // duplicateKeys reports whether the JSON object raw names a member twice

@@ -329,7 +329,7 @@ func (v *Verifier) verify(ctx context.Context, token string) (*authresult.Princi
 	sig := buf[:n]
 
 	var candBuf [maxCandidates]*verifyKey
-	cands, e := v.keysFor(ctx, h.Kid, a, candBuf[:0], func() (time.Time, bool) { return unverifiedIat(segs.payload) })
+	cands, e := v.keysFor(ctx, h.Kid, a, candBuf[:0], func() map[string]any { return unverifiedClaims(segs.payload) })
 	if e != nil {
 		return nil, e
 	}
@@ -382,7 +382,7 @@ func (v *Verifier) verify(ctx context.Context, token string) (*authresult.Princi
 // match any kid; JWKS keys must match by kid. A kid that neither knows
 // triggers a refetch, rate-limited per URL; if it is still unknown and a
 // key server is failing, the answer is 503, otherwise 401.
-func (v *Verifier) keysFor(ctx context.Context, kid string, a *algorithm, dst []*verifyKey, issuedAt func() (time.Time, bool)) ([]*verifyKey, *authresult.Error) {
+func (v *Verifier) keysFor(ctx context.Context, kid string, a *algorithm, dst []*verifyKey, payload func() map[string]any) ([]*verifyKey, *authresult.Error) {
 	dst, _ = collect(v.static, kid, a, dst)
 	if len(dst) > 0 || len(v.sources) == 0 || kid == "" {
 		if kid != "" {
@@ -434,19 +434,33 @@ func (v *Verifier) keysFor(ctx context.Context, kid string, a *algorithm, dst []
 			fmt.Errorf("%w: kid %q: %w", ErrKeysUnavailable, kid, errors.Join(down...)))
 	}
 	// Every set is fresh and none has the kid. A provider publishes a key
-	// before it signs with it, so if a set was fetched before the token
-	// was issued, the key may be newer than the set: a refetch is due,
-	// but rate-limited; say when to come back (503), not that the token
-	// is bad (401), which would make the client drop a valid token. A
-	// token without iat, or one claiming a later iat than it has, gets
-	// the same answer: the kid is unverified, and so is the iat, but
-	// neither can cause more than one fetch per interval.
-	issued, hasIat := issuedAt()
+	// before it signs with it, so if a set of the token's issuer was
+	// fetched before the token was issued, the key may be newer than the
+	// set: a refetch is due, but rate-limited; say when to come back
+	// (503), not that the token is bad (401), which would make the client
+	// drop a valid token. A token without iat, or one claiming a later iat
+	// than it has, gets the same answer: the kid is unverified, and so
+	// are iss and iat, but none can cause more than one fetch per
+	// interval. A token of an issuer not accepted is refused at once.
+	claims := payload()
+	iss, _ := claims["iss"].(string)
+	var spec string
+	if claims != nil {
+		is, err := v.issuers.match(iss, claims)
+		if err != nil {
+			return nil, invalid(descUnknownKey, fmt.Errorf("%w: kid %q of a token whose issuer is refused: %w", ErrUnknownKey, kid, err))
+		}
+		spec = is.spec
+	}
+	issued, hasIat, err := numericDate(claims, "iat")
+	if !hasIat || err != nil {
+		issued = v.now()
+	}
 	var wait time.Duration
 	stale := false
 	for _, s := range v.sources {
-		if !hasIat {
-			issued = v.now()
+		if s.issuer != "" && spec != "" && s.issuer != spec {
+			continue // another issuer's keys cannot be this token's
 		}
 		if d, ok := s.staleFor(issued, v.leeway); ok {
 			stale, wait = true, max(wait, d)

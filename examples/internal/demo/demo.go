@@ -39,25 +39,27 @@ const JWKSPath = "/.well-known/jwks.json"
 
 // Config is what the flags of an example set.
 type Config struct {
-	Addr      string // listen address
-	Issuer    string // token issuer; default: the example itself
-	Audience  string // this server's resource identifier; default: its /mcp URL
-	JWKSURL   string // trust this JWKS instead of generating a demo key
-	Stateless bool   // no MCP sessions
+	Addr      string        // listen address
+	Issuers   []string      // token issuers; default: the example itself, with a demo key
+	Audience  string        // this server's resource identifier; default: its /mcp URL
+	JWKSURL   string        // the one issuer's JWKS; default: discovered from each issuer
+	Leeway    time.Duration // clock skew tolerated; 0 means none
+	Stateless bool          // no MCP sessions
 
 	flags *Flags // where each value came from, for errors
 }
 
 // Register defines the shared flags on f, each with an environment
 // variable fallback (MCPAUTH_ADDR, MCPAUTH_ISSUER, MCPAUTH_AUDIENCE,
-// MCPAUTH_JWKS_URL, MCPAUTH_STATELESS), and returns the Config they set
-// once f is parsed.
+// MCPAUTH_JWKS_URL, MCPAUTH_LEEWAY, MCPAUTH_STATELESS), and returns the
+// Config they set once f is parsed.
 func Register(f *Flags, defaultAddr string) *Config {
 	c := &Config{flags: f}
 	f.String(&c.Addr, "addr", "MCPAUTH_ADDR", defaultAddr, "listen address")
-	f.String(&c.Issuer, "issuer", "MCPAUTH_ISSUER", "", "token issuer; default: this server, with a generated demo key")
+	f.List(&c.Issuers, "issuer", "MCPAUTH_ISSUER", "issuer URL of an identity provider, whose keys are discovered from its metadata; repeat for several; default: this server, with a generated demo key")
 	f.String(&c.Audience, "audience", "MCPAUTH_AUDIENCE", "", "resource identifier tokens must name in aud; default: this server's /mcp URL")
-	f.String(&c.JWKSURL, "jwks-url", "MCPAUTH_JWKS_URL", "", "JWKS of a real identity provider; with it no demo key is generated")
+	f.String(&c.JWKSURL, "jwks-url", "MCPAUTH_JWKS_URL", "", "JWKS of the one -issuer, instead of discovering it")
+	f.Duration(&c.Leeway, "leeway", "MCPAUTH_LEEWAY", jwtverify.DefaultLeeway, "clock skew tolerated on exp, nbf and iat; 0 for none")
 	f.Bool(&c.Stateless, "stateless", "MCPAUTH_STATELESS", false, "serve MCP without sessions")
 	return c
 }
@@ -74,7 +76,11 @@ func (c *Config) Source(name string) string {
 // Validate checks the values as the user typed them, so that an error
 // names the flag or environment variable rather than a library option.
 func (c *Config) Validate() error {
-	for _, u := range []struct{ name, value string }{{"issuer", c.Issuer}, {"audience", c.Audience}, {"jwks-url", c.JWKSURL}} {
+	urls := []struct{ name, value string }{{"audience", c.Audience}, {"jwks-url", c.JWKSURL}}
+	for _, iss := range c.Issuers {
+		urls = append(urls, struct{ name, value string }{"issuer", iss})
+	}
+	for _, u := range urls {
 		if u.value == "" {
 			continue
 		}
@@ -82,8 +88,11 @@ func (c *Config) Validate() error {
 			return fmt.Errorf("%s %q: %v", c.Source(u.name), u.value, err)
 		}
 	}
-	if c.JWKSURL != "" && c.Issuer == "" {
-		return fmt.Errorf("%s needs -issuer (env MCPAUTH_ISSUER): the identity provider's issuer URL", c.Source("jwks-url"))
+	switch {
+	case c.JWKSURL != "" && len(c.Issuers) != 1:
+		return fmt.Errorf("%s needs exactly one -issuer (env MCPAUTH_ISSUER), the identity provider whose keys it holds; without it each issuer's keys are discovered", c.Source("jwks-url"))
+	case c.Leeway < 0:
+		return fmt.Errorf("%s %v: negative; 0 tolerates no clock skew", c.Source("leeway"), c.Leeway)
 	}
 	return nil
 }
@@ -112,48 +121,60 @@ func checkURL(s string) error {
 type Stack struct {
 	Auth     *middleware.Authenticator
 	Verifier *jwtverify.Verifier
-	Key      *Key // nil with a real identity provider
-	Issuer   string
+	Key      *Key     // nil with a real identity provider
+	Issuers  []string // the trusted issuers; the first is the demo key's
 	Audience string
 }
 
 // NewStack builds the verifier and middleware for an example served at
-// baseURL. Without c.JWKSURL it generates a demo key, which becomes the
-// only key trusted; with it, only that JWKS, c.Issuer and c.Audience are.
+// baseURL. Without c.Issuers it generates a demo key, which becomes the
+// only key trusted, for this server as the issuer. With them, only their
+// keys are: from c.JWKSURL for the one issuer, or else discovered from
+// each issuer's metadata. No demo key is ever made for a foreign issuer.
 func NewStack(c *Config, baseURL string) (*Stack, error) {
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
-	s := &Stack{Issuer: c.Issuer, Audience: c.Audience}
+	s := &Stack{Issuers: c.Issuers, Audience: c.Audience}
 	if s.Audience == "" {
 		s.Audience = baseURL + "/mcp"
 	}
-	opts := jwtverify.Options{Algorithms: []string{"ES256", "RS256"}, Audiences: []string{s.Audience}}
-	if c.JWKSURL != "" {
-		opts.JWKS = []jwtverify.JWKSSource{{URL: c.JWKSURL, Issuer: c.Issuer}}
+	opts := jwtverify.Options{Audiences: []string{s.Audience}, Leeway: c.Leeway}
+	if opts.Leeway == 0 {
+		opts.Leeway = jwtverify.NoLeeway
+	}
+	switch {
+	case c.JWKSURL != "":
+		opts.JWKS = []jwtverify.JWKSSource{{URL: c.JWKSURL, Issuer: c.Issuers[0]}}
 		opts.Algorithms = []string{"RS256", "ES256", "EdDSA"}
-	} else {
-		if s.Issuer == "" {
-			s.Issuer = baseURL
+	case len(c.Issuers) > 0:
+		for _, iss := range c.Issuers {
+			opts.JWKS = append(opts.JWKS, jwtverify.JWKSSource{Issuer: iss})
 		}
+		opts.Algorithms = []string{"RS256", "ES256", "EdDSA"}
+	default:
+		s.Issuers = []string{baseURL}
 		k, err := NewKey()
 		if err != nil {
 			return nil, err
 		}
 		s.Key = k
 		opts.Algorithms = []string{"ES256"}
-		opts.Keys = []jwtverify.Key{{ID: k.ID, PublicKey: &k.priv.PublicKey, Issuer: s.Issuer}}
+		opts.Keys = []jwtverify.Key{{ID: k.ID, PublicKey: &k.priv.PublicKey, Issuer: baseURL}}
 	}
-	opts.Issuers = []string{s.Issuer}
+	opts.Issuers = s.Issuers
 	v, err := jwtverify.New(&opts)
 	if err != nil {
 		return nil, err
 	}
 	auth, err := middleware.New(v, &middleware.Options{
 		Resource:             s.Audience,
-		AuthorizationServers: []string{s.Issuer},
+		AuthorizationServers: s.Issuers,
 		Scopes:               []string{ScopeRead, ScopeAdmin},
-		ResourceName:         "mcpauth example",
+		// Connecting needs only the reader's scope; the admin tool's 403
+		// asks for more when a client calls it.
+		ChallengeScopes: []string{ScopeRead},
+		ResourceName:    "mcpauth example",
 	})
 	if err != nil {
 		v.Close()
@@ -236,11 +257,11 @@ func (s *Stack) DemoTokens() (Tokens, error) {
 	if s.Key == nil {
 		return Tokens{}, errors.New("no demo key: tokens come from the identity provider")
 	}
-	r, err := s.Key.Mint(s.Issuer, s.Audience, "reader@example.com", []string{ScopeRead}, 12*time.Hour)
+	r, err := s.Key.Mint(s.Issuers[0], s.Audience, "reader@example.com", []string{ScopeRead}, 12*time.Hour)
 	if err != nil {
 		return Tokens{}, err
 	}
-	a, err := s.Key.Mint(s.Issuer, s.Audience, "admin@example.com", []string{ScopeRead, ScopeAdmin}, 12*time.Hour)
+	a, err := s.Key.Mint(s.Issuers[0], s.Audience, "admin@example.com", []string{ScopeRead, ScopeAdmin}, 12*time.Hour)
 	if err != nil {
 		return Tokens{}, err
 	}
@@ -257,7 +278,7 @@ func (s *Stack) Announce(title, base string, extra ...string) error {
 		fmt.Printf("  %s\n", e)
 	}
 	fmt.Printf("  resource metadata:  %s\n", s.Auth.ResourceMetadataURL())
-	fmt.Printf("  issuer:             %s\n", s.Issuer)
+	fmt.Printf("  issuer:             %s\n", strings.Join(s.Issuers, ", "))
 	fmt.Printf("  audience:           %s\n", s.Audience)
 	if s.Key == nil {
 		return nil

@@ -43,8 +43,20 @@ func TestFlags(t *testing.T) {
 		{name: "bad audience flag", args: []string{"-audience", "mcp.example.com"}, wantErr: `-audience "mcp.example.com"`},
 		{name: "bad audience env", env: map[string]string{"MCPAUTH_AUDIENCE": "http://mcp.example.com/mcp"}, wantErr: "MCPAUTH_AUDIENCE"},
 		{name: "issuer with fragment", args: []string{"-issuer", "https://idp.example#x"}, wantErr: "-issuer"},
-		{name: "jwks without issuer", args: []string{"-jwks-url", "https://idp.example/jwks"}, wantErr: "-jwks-url needs -issuer"},
-		{name: "jwks from env without issuer", env: map[string]string{"MCPAUTH_JWKS_URL": "https://idp.example/jwks"}, wantErr: "MCPAUTH_JWKS_URL needs -issuer"},
+		{name: "jwks without issuer", args: []string{"-jwks-url", "https://idp.example/jwks"}, wantErr: "-jwks-url needs exactly one -issuer"},
+		{name: "jwks from env without issuer", env: map[string]string{"MCPAUTH_JWKS_URL": "https://idp.example/jwks"}, wantErr: "MCPAUTH_JWKS_URL needs exactly one -issuer"},
+		{name: "two issuers", args: []string{"-issuer", "https://a.example", "-issuer", "https://b.example"}, check: func(t *testing.T, c *Config) {
+			assert.Equal(t, []string{"https://a.example", "https://b.example"}, c.Issuers)
+		}},
+		{name: "issuers from env", env: map[string]string{"MCPAUTH_ISSUER": "https://a.example https://b.example"}, check: func(t *testing.T, c *Config) {
+			assert.Equal(t, []string{"https://a.example", "https://b.example"}, c.Issuers)
+		}},
+		{name: "jwks with two issuers", args: []string{"-issuer", "https://a.example", "-issuer", "https://b.example", "-jwks-url", "https://a.example/jwks"}, wantErr: "-jwks-url needs exactly one -issuer"},
+		{name: "leeway default", check: func(t *testing.T, c *Config) { assert.Equal(t, time.Minute, c.Leeway) }},
+		{name: "leeway from env", env: map[string]string{"MCPAUTH_LEEWAY": "5s"}, check: func(t *testing.T, c *Config) { assert.Equal(t, 5*time.Second, c.Leeway) }},
+		{name: "leeway zero", args: []string{"-leeway=0"}, check: func(t *testing.T, c *Config) { assert.Zero(t, c.Leeway) }},
+		{name: "leeway negative", args: []string{"-leeway=-1s"}, wantErr: "-leeway"},
+		{name: "leeway not a duration", env: map[string]string{"MCPAUTH_LEEWAY": "60"}, wantErr: "MCPAUTH_LEEWAY"},
 		{name: "loopback http is fine", args: []string{"-audience", "http://127.0.0.1:8080/mcp"}, check: func(t *testing.T, c *Config) {}},
 	}
 	for _, tt := range tests {
