@@ -218,4 +218,13 @@ async function main() {
   await client.close();
 }
 
-main().then(() => process.exit(0), (err) => fail(err?.stack?.split('\n')[0] ?? err));
+// describe names an error and its causes, which fetch keeps the reason in.
+function describe(err) {
+  const parts = [];
+  for (let e = err; e && parts.length < 4; e = e.cause) {
+    parts.push(e instanceof Error ? `${e.name}: ${e.message}` : String(e));
+  }
+  return parts.join(': ');
+}
+
+main().then(() => process.exit(0), (err) => fail(describe(err)));
