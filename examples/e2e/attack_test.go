@@ -261,8 +261,8 @@ func newAttacker(t *testing.T, gw started) *attacker {
 	return &attacker{t: t, gw: gw, c: c}
 }
 
-// post sends body with the reader's (or token's) credentials and the
-// headers of hdr on top of the usual ones.
+// do sends body with token's credentials (none for "") and the headers
+// of hdr on top of the usual ones.
 func (a *attacker) do(method, token string, hdr http.Header, body string) (int, http.Header, string) {
 	a.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -277,7 +277,9 @@ func (a *attacker) do(method, token string, hdr http.Header, body string) (int, 
 		req.Header.Set("Content-Type", "application/json")
 	}
 	req.Header.Set("Accept", "application/json, text/event-stream")
-	req.Header.Set("Authorization", "Bearer "+token)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
 	for k, v := range hdr {
 		req.Header[k] = v
 	}

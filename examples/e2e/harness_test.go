@@ -136,6 +136,14 @@ type started struct {
 // ends, and within two minutes in any case.
 func start(t *testing.T, bin string, args ...string) started {
 	t.Helper()
+	return startExample(t, bin, true, args...)
+}
+
+// startExample is start; with tokens false it waits only for the endpoint
+// and identity settings, as an example pointed at a real identity provider
+// prints no tokens.
+func startExample(t *testing.T, bin string, tokens bool, args ...string) started {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	cmd := exec.CommandContext(ctx, bin, append([]string{"-addr", "127.0.0.1:0"}, args...)...)
 	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
@@ -160,7 +168,8 @@ func start(t *testing.T, bin string, args ...string) started {
 		}
 	}()
 	deadline := time.After(30 * time.Second)
-	for s.admin == "" {
+	audience := false
+	for (tokens && s.admin == "") || (!tokens && !audience) {
 		select {
 		case line, ok := <-lines:
 			require.True(t, ok, "%s exited before printing its tokens", bin)
@@ -176,6 +185,8 @@ func start(t *testing.T, bin string, args ...string) started {
 				s.reader = field("reader token:")
 			case strings.HasPrefix(l, "admin token:"):
 				s.admin = field("admin token:")
+			case strings.HasPrefix(l, "audience:"):
+				audience = true
 			}
 		case <-deadline:
 			t.Fatalf("%s printed no tokens within 30s", bin)
