@@ -23,9 +23,10 @@
 // The signature is checked with golang-jwt's signing methods against keys
 // whose type fits the algorithm, before the claims are decoded. The claims
 // must be a JSON object of valid UTF-8 with "exp" (a number, unless
-// AllowMissingExpiry), "iss" among Issuers, "aud" naming one of
-// Audiences, a non-empty "sub", and "nbf"/"iat" not in the future beyond
-// Leeway.
+// AllowMissingExpiry), "iss" among Issuers (exactly, or filling a
+// {claim} template with the token's own claim), "aud" naming one of the
+// issuer's audiences, a non-empty "sub", and "nbf"/"iat" not in the future
+// beyond Leeway (DefaultLeeway, a minute, unless set).
 //
 // golang-jwt's own parser is not used for parsing, because in v5.3.1 it
 // accepts "exp" given as a string, ignores "crit", replaces invalid UTF-8,
@@ -37,9 +38,19 @@
 // Keys are static (an HMAC secret, RSA/ECDSA/Ed25519 public keys or PEM)
 // or fetched from JWKS URLs, each optionally bound to one issuer. See
 // jwks.go for why fetching is not delegated to keyfunc/jwkset and which
-// parts of jwkset are used. A token whose key cannot be obtained because a
-// key server is down, slow or malformed gets 503 with Retry-After; an
-// unknown key with healthy key servers gets 401.
+// parts of jwkset are used. A JWKSSource without a URL is discovered from
+// its issuer's metadata (RFC 8414, then OpenID Connect Discovery), whose
+// issuer must match exactly. A token whose key cannot be obtained because
+// a key server is down, slow or malformed gets 503 with Retry-After. So
+// does one with an unknown kid that may be a key published after the last
+// fetch (the token's iat is later than that fetch) while a refetch is
+// rate-limited: a 401 would make the client drop a valid token. Other
+// unknown kids with healthy key servers get 401.
+//
+// # Providers
+//
+// [Keycloak], [EntraID], [Auth0], [Okta] and [Cognito] return Options for
+// the access tokens of those providers as they issue them.
 //
 // # Cache
 //
