@@ -71,3 +71,20 @@ func ExampleNewFunc() {
 	// Output:
 	// 401 true false
 }
+
+func ExampleByFormat() {
+	local := middleware.TokenVerifierFunc(func(context.Context, string) (*authresult.Principal, error) {
+		return &authresult.Principal{Subject: "from a JWT"}, nil
+	})
+	introspection := middleware.TokenVerifierFunc(func(context.Context, string) (*authresult.Principal, error) {
+		return &authresult.Principal{Subject: "from introspection"}, nil
+	})
+	v := middleware.ByFormat(local, introspection)
+	for _, tok := range []string{"eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhIn0.c2ln", "2YotnFZFEjr1zCsicMWpAA"} {
+		p, _ := v.VerifyToken(context.Background(), tok)
+		fmt.Println(p.Subject)
+	}
+	// Output:
+	// from a JWT
+	// from introspection
+}
