@@ -31,12 +31,11 @@ func decode(body []byte) (map[string]any, error) {
 		return nil, fmt.Errorf("%w: not valid UTF-8", ErrResponse)
 	}
 	seen := map[string]struct{}{}
-	var dup string
 	twice := false
 	ok := jsonscan.Object(body, func(key, _ []byte) {
 		name, _ := jsonscan.Unquote(key)
-		if _, again := seen[name]; again && !twice {
-			dup, twice = name, true
+		if _, again := seen[name]; again {
+			twice = true
 		}
 		seen[name] = struct{}{}
 	})
@@ -44,7 +43,8 @@ func decode(body []byte) (map[string]any, error) {
 	case !ok:
 		return nil, fmt.Errorf("%w: not one JSON object", ErrResponse)
 	case twice:
-		return nil, fmt.Errorf("%w: member %s named twice", ErrResponse, quote(dup))
+		// The name is not quoted: a response's names are not ours to log.
+		return nil, fmt.Errorf("%w: a member is named twice", ErrResponse)
 	}
 	var m map[string]any
 	if err := json.Unmarshal(body, &m); err != nil {
