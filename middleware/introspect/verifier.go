@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sync/singleflight"
 
@@ -260,7 +261,7 @@ func (v *Verifier) verify(ctx context.Context, token string) (*authresult.Princi
 	case len(token) > v.maxTokenBytes:
 		return nil, invalid(descTooLarge, fmt.Errorf("%w: %d bytes", ErrMalformed, len(token)))
 	}
-	key := sha256.Sum256([]byte(token))
+	key := sha256.Sum256(bytesOf(token))
 	if v.cache != nil {
 		if p := v.cache.get(&key, v.now()); p != nil {
 			return p, nil
@@ -269,9 +270,14 @@ func (v *Verifier) verify(ctx context.Context, token string) (*authresult.Princi
 	if err := ctx.Err(); err != nil {
 		return nil, v.gaveUp(err)
 	}
-	// The flight runs detached from ctx, so that a caller who goes away
-	// does not fail the others waiting for the same answer; Timeout
-	// bounds it instead.
+	return v.await(ctx, token, key)
+}
+
+// await joins the introspection of token in flight, or starts it, and
+// waits for its outcome or the end of ctx. The flight runs detached from
+// ctx, so that a caller who goes away does not fail the others waiting
+// for the same answer; Timeout bounds it instead.
+func (v *Verifier) await(ctx context.Context, token string, key [sha256.Size]byte) (*authresult.Principal, *authresult.Error) {
 	detached := context.WithoutCancel(ctx)
 	ch := v.flights.DoChan(string(key[:]), func() (any, error) {
 		return v.flight(detached, token, &key), nil
@@ -286,6 +292,12 @@ func (v *Verifier) verify(ctx context.Context, token string) (*authresult.Princi
 	case <-ctx.Done():
 		return nil, v.gaveUp(ctx.Err())
 	}
+}
+
+// bytesOf returns the bytes of s without copying them; they must not be
+// modified.
+func bytesOf(s string) []byte {
+	return unsafe.Slice(unsafe.StringData(s), len(s))
 }
 
 // gaveUp is the error of a caller whose context ended before the answer.
