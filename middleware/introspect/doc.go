@@ -50,8 +50,9 @@
 //     missing member mean inactive (401).
 //  7. Then every other check runs and all failures are reported: "exp"
 //     not passed, "nbf" and "iat" not in the future (each within Leeway);
-//     "token_type" Bearer, "token_use" access_token and "typ" Bearer or
-//     at+jwt when present, and no "cnf" (a token bound to a key or
+//     "token_type" Bearer (and present, with RequireTokenType),
+//     "token_use" access_token and "typ" Bearer or at+jwt when present,
+//     and no "cnf" (a token bound to a key or
 //     certificate, which a bearer check cannot prove); "iss" among
 //     Issuers (or absent with AllowMissingIssuer); "aud" naming one of
 //     Audiences (unless AnyAudience); a non-empty "sub" (or, with

@@ -70,6 +70,7 @@ func FuzzIntrospectionResponse(f *testing.F) {
 	strict := fuzzVerifier(f, &body, nil)
 	lenient := fuzzVerifier(f, &body, func(o *Options) {
 		o.AllowMissingIssuer, o.AllowClientCredentials, o.Audiences, o.AnyAudience = true, true, nil, true
+		o.RequireTokenType = true
 	})
 
 	f.Fuzz(func(t *testing.T, b []byte) {
@@ -191,6 +192,9 @@ func oracle(body []byte, v *Verifier) (p *authresult.Principal, docOK bool) {
 		}
 	}
 	if _, ok := m["cnf"]; ok {
+		return nil, true
+	}
+	if _, ok := m["token_type"]; !ok && v.requireType {
 		return nil, true
 	}
 	iss, hasIss, ok := str("iss")

@@ -64,6 +64,15 @@ type Options struct {
 	// client of that name.
 	AllowClientCredentials bool
 
+	// RequireTokenType requires "token_type", which RFC 7662 makes
+	// optional, to be present (it must be Bearer whenever it is).
+	// Authorization servers such as oidc-provider leave it out of the
+	// answer for a refresh token but not for an access token, and the
+	// endpoint introspects whatever it is sent, so this keeps refresh
+	// tokens out where the audience check does not (AnyAudience, or
+	// refresh tokens that carry "aud").
+	RequireTokenType bool
+
 	// Leeway tolerates clock skew when checking "exp", "nbf" and "iat".
 	// Zero means DefaultLeeway; NoLeeway means none; other negative
 	// values are refused.

@@ -88,7 +88,7 @@ func (v *Verifier) check(body []byte, now time.Time) (*authresult.Principal, tim
 		fail(descIssuedAt, fmt.Errorf("%w: iat %s, now %s", ErrIssuedInFuture, iat.Format(time.RFC3339), now.Format(time.RFC3339)))
 	}
 
-	if err := tokenType(m); err != nil {
+	if err := tokenType(m, v.requireType); err != nil {
 		fail(descTokenType, err)
 	}
 
@@ -174,10 +174,13 @@ func inactiveCause(m map[string]any) error {
 // bearer token; "token_use" (Ory Hydra, Amazon Cognito) must be
 // access_token or access, not refresh_token or id; "typ" (Keycloak) must
 // be Bearer or at+jwt, not Refresh, Offline or ID. Each is checked only
-// when present. "cnf" (RFC 7800, RFC 8705, RFC 9449) binds the token to a
+// when present, and "token_type" must be present when required. "cnf" (RFC 7800, RFC 8705, RFC 9449) binds the token to a
 // key or certificate whose possession this verifier, which sees only the
 // token, cannot check, so a token with it is refused.
-func tokenType(m map[string]any) error {
+func tokenType(m map[string]any, requireType bool) error {
+	if _, ok := m["token_type"]; !ok && requireType {
+		return fmt.Errorf(`%w: "token_type" is missing`, ErrTokenType)
+	}
 	for _, c := range []struct {
 		name string
 		ok   []string

@@ -217,6 +217,9 @@ func TestVerifyOptionsChangeChecks(t *testing.T) {
 		{name: "no leeway, exp just past", edit: func(o *Options) { o.Leeway = NoLeeway }, body: activeBody(set("exp", t0.Add(-time.Second).Unix())), cause: ErrExpired},
 		{name: "no leeway, exp now", edit: func(o *Options) { o.Leeway = NoLeeway }, body: activeBody(set("exp", t0.Unix())), cause: ErrExpired},
 		{name: "no leeway, iat ahead", edit: func(o *Options) { o.Leeway = NoLeeway }, body: activeBody(set("iat", t0.Add(time.Second).Unix())), cause: ErrIssuedInFuture},
+		{name: "token type required", edit: func(o *Options) { o.RequireTokenType = true }, body: activeBody(), sub: "alice", iss: testIss},
+		{name: "token type required, missing", edit: func(o *Options) { o.RequireTokenType = true }, body: activeBody(del("token_type")), cause: ErrTokenType},
+		{name: "token type required, refresh", edit: func(o *Options) { o.RequireTokenType = true }, body: activeBody(set("token_type", "refresh_token")), cause: ErrTokenType},
 		{name: "long leeway", edit: func(o *Options) { o.Leeway = time.Hour }, body: activeBody(set("nbf", t0.Add(50*time.Minute).Unix())), sub: "alice", iss: testIss},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -37,6 +37,7 @@ type Verifier struct {
 	audiences   audience.Set
 	anyAudience bool
 	allowClient bool
+	requireType bool
 	scopeClaims []string
 
 	leeway           time.Duration
@@ -75,6 +76,7 @@ func New(opts *Options) (*Verifier, error) {
 		clientSecret: opts.ClientSecret,
 		anyAudience:  opts.AnyAudience,
 		allowClient:  opts.AllowClientCredentials,
+		requireType:  opts.RequireTokenType,
 		now:          opts.Now,
 		log:          opts.Logger,
 		client:       fetch.SameOriginRedirects(opts.HTTPClient),
