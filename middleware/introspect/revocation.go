@@ -13,8 +13,10 @@ import (
 // *jwtverify.Verifier, and then requires the introspection endpoint to
 // call it active, so that a self-contained token revoked at the
 // authorization server is refused before it expires: within the
-// Verifier's Cache.TTL of the revocation. Create it with
-// [NewRevocation]; it is safe for concurrent use.
+// Verifier's Cache.TTL of the revocation. The authorization server must
+// introspect the JWTs it issues; one that refuses to (oidc-provider answers
+// 400 unsupported_token_type) makes every token an outage, 503. Create it
+// with [NewRevocation]; it is safe for concurrent use.
 type Revocation struct {
 	local  middleware.TokenVerifier
 	remote *Verifier
