@@ -25,9 +25,10 @@
 // with sentinel causes; a cache of verified tokens. Which one to use
 // depends on the tokens the authorization server issues: jwtverify for
 // JWT access tokens it can check locally with the server's keys,
-// introspect for opaque tokens, or for JWTs that must stop working as
-// soon as they are revoked ([Revocation] combines the two). The package
-// uses the standard library and golang.org/x/sync only.
+// introspect for opaque tokens, [middleware.ByFormat] for a server that
+// issues both, and [Revocation] for JWTs that must stop working once they
+// are revoked. Besides mcpauth's own packages, this one uses the standard
+// library and golang.org/x/sync only.
 //
 // # What is checked
 //
