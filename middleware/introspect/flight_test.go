@@ -85,14 +85,17 @@ func TestConcurrentFailureShared(t *testing.T) {
 	})
 	tok := e.token()
 	var wg sync.WaitGroup
-	for range n {
-		wg.Go(func() {
-			_, err := e.verify(tok)
-			requireKind(t, err, authresult.KindUnavailable, ErrUnavailable)
-		})
+	errs := make([]error, n)
+	for i := range n {
+		wg.Go(func() { _, errs[i] = e.verify(tok) })
 	}
 	wg.Wait()
+	for _, err := range errs {
+		requireKind(t, err, authresult.KindUnavailable, ErrUnavailable)
+	}
 	assert.EqualValues(t, 1, e.as.calls.Load())
+	assert.NotSame(t, errs[0], errs[1], "each caller gets its own error to keep")
+	assert.Same(t, errs[0].(*authresult.Error).Err, errs[1].(*authresult.Error).Err, "of the one outcome")
 	e.v.joined = nil
 	e.as.set(200, activeBody())
 	_, err := e.verify(tok)

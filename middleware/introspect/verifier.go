@@ -290,7 +290,11 @@ func (v *Verifier) await(ctx context.Context, token string, key [sha256.Size]byt
 	select {
 	case r := <-ch:
 		out := r.Val.(outcome)
-		return out.p, out.err
+		if out.err != nil {
+			e := *out.err // each caller gets its own, as with a principal
+			return nil, &e
+		}
+		return out.p, nil
 	case <-ctx.Done():
 		return nil, v.gaveUp(ctx.Err())
 	}
