@@ -22,6 +22,7 @@ var readmeImports = map[string]string{
 	"context":     "context",
 	"url":         "net/url",
 	"time":        "time",
+	"os":          "os",
 	"chi":         "github.com/go-chi/chi/v5",
 	"mcp":         "github.com/modelcontextprotocol/go-sdk/mcp",
 	"authresult":  "github.com/mcpauth/mcpauth/authresult",

@@ -1,0 +1,325 @@
+package introspect
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/mcpauth/mcpauth/authresult"
+	"github.com/mcpauth/mcpauth/internal/jsonscan"
+)
+
+// maxNumericDate is the largest accepted NumericDate: 9999-12-31T23:59:59Z.
+// Larger values are refused instead of overflowing time arithmetic.
+const maxNumericDate = 253402300799
+
+// clientSubjectPrefix begins the Subject of a token without "sub" when
+// Options.AllowClientCredentials is set.
+const clientSubjectPrefix = "client:"
+
+// decode parses a 200 response body into its members. The body must be
+// valid UTF-8 and exactly one JSON object in which no member is named
+// twice, however the names are escaped: encoding/json would keep the
+// last of two, another reader the first. Anything else is a malformed
+// response (503), not a verdict on the token.
+func decode(body []byte) (map[string]any, error) {
+	if !utf8.Valid(body) {
+		return nil, fmt.Errorf("%w: not valid UTF-8", ErrResponse)
+	}
+	seen := map[string]struct{}{}
+	twice := false
+	ok := jsonscan.Object(body, func(key, _ []byte) {
+		name, _ := jsonscan.Unquote(key)
+		if _, again := seen[name]; again {
+			twice = true
+		}
+		seen[name] = struct{}{}
+	})
+	switch {
+	case !ok:
+		return nil, fmt.Errorf("%w: not one JSON object", ErrResponse)
+	case twice:
+		// The name is not quoted: a response's names are not ours to log.
+		return nil, fmt.Errorf("%w: a member is named twice", ErrResponse)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(body, &m); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrResponse, err)
+	}
+	return m, nil
+}
+
+// check decides a decoded response at now: it returns the principal, the
+// time until which it may be cached (its "exp", zero for none), or the
+// error. A response whose "active" is not true is refused at once;
+// otherwise every check runs and the error's description is the first
+// failure's (in the order below) while its cause joins them all.
+func (v *Verifier) check(body []byte, now time.Time) (*authresult.Principal, time.Time, *authresult.Error) {
+	m, err := decode(body)
+	if err != nil {
+		return nil, time.Time{}, unavailable(v.retryAfter, err)
+	}
+	if active, ok := m["active"].(bool); !ok || !active {
+		return nil, time.Time{}, invalid(descInactive, inactiveCause(m))
+	}
+
+	var fails []failure
+	fail := func(desc string, cause error) { fails = append(fails, failure{desc, cause}) }
+
+	exp, hasExp, err := numericDate(m, "exp")
+	switch {
+	case err != nil:
+		fail(descClaim, err)
+	case hasExp && !now.Before(exp.Add(v.leeway)):
+		fail(descExpired, fmt.Errorf("%w: exp %s, now %s", ErrExpired, exp.Format(time.RFC3339), now.Format(time.RFC3339)))
+	}
+	if nbf, has, err := numericDate(m, "nbf"); err != nil {
+		fail(descClaim, err)
+	} else if has && now.Add(v.leeway).Before(nbf) {
+		fail(descNotYetValid, fmt.Errorf("%w: nbf %s, now %s", ErrNotYetValid, nbf.Format(time.RFC3339), now.Format(time.RFC3339)))
+	}
+	if iat, has, err := numericDate(m, "iat"); err != nil {
+		fail(descClaim, err)
+	} else if has && now.Add(v.leeway).Before(iat) {
+		fail(descIssuedAt, fmt.Errorf("%w: iat %s, now %s", ErrIssuedInFuture, iat.Format(time.RFC3339), now.Format(time.RFC3339)))
+	}
+
+	if err := tokenType(m, v.requireType); err != nil {
+		fail(descTokenType, err)
+	}
+
+	iss, hasIss, err := stringClaim(m, "iss")
+	switch {
+	case err != nil:
+		fail(descIssuer, errors.Join(ErrIssuer, err))
+	case !hasIss && v.soleIssuer != "":
+		iss = v.soleIssuer
+	case !hasIss:
+		fail(descIssuer, fmt.Errorf(`%w: "iss" is missing`, ErrIssuer))
+	case !v.issuers[iss]:
+		fail(descIssuer, fmt.Errorf("%w: %s", ErrIssuer, quote(iss)))
+	}
+
+	aud, err := stringsClaim(m, "aud", false)
+	switch {
+	case err != nil:
+		fail(descAudience, errors.Join(ErrAudience, err))
+	case v.anyAudience:
+	case len(aud) == 0:
+		fail(descAudience, fmt.Errorf(`%w: "aud" is missing`, ErrAudience))
+	case !v.audiences.Match(aud):
+		fail(descAudience, fmt.Errorf("%w: %s (of %d)", ErrAudience, quote(aud[0]), len(aud)))
+	}
+
+	clientID, _, err := stringClaim(m, "client_id")
+	if err != nil {
+		fail(descClaim, err)
+	}
+	sub, hasSub, err := stringClaim(m, "sub")
+	switch {
+	case err != nil:
+		fail(descSubject, errors.Join(ErrSubject, err))
+	case hasSub && sub == "":
+		fail(descSubject, fmt.Errorf(`%w: "sub" is empty`, ErrSubject))
+	case hasSub:
+	case v.allowClient && clientID != "":
+		sub = clientSubjectPrefix + clientID
+	case v.allowClient:
+		fail(descSubject, fmt.Errorf(`%w: neither "sub" nor "client_id"`, ErrSubject))
+	default:
+		fail(descSubject, fmt.Errorf(`%w: "sub" is missing`, ErrSubject))
+	}
+
+	scopes, err := scopesOf(m, v.scopeClaims)
+	if err != nil {
+		fail(descClaim, err)
+	}
+
+	if len(fails) > 0 {
+		return nil, time.Time{}, joinFailures(fails)
+	}
+	p := &authresult.Principal{
+		Subject:  sub,
+		Issuer:   iss,
+		Audience: aud,
+		Scopes:   scopes,
+		ClientID: clientID,
+		Claims:   m,
+	}
+	if hasExp {
+		p.Expiry = exp
+	}
+	return p, p.Expiry, nil
+}
+
+// inactiveCause says how "active" failed to be true.
+func inactiveCause(m map[string]any) error {
+	a, ok := m["active"]
+	switch {
+	case !ok:
+		return fmt.Errorf(`%w: "active" is missing`, ErrInactive)
+	case a == false:
+		return ErrInactive
+	}
+	return fmt.Errorf(`%w: "active" is %T, not the JSON value true`, ErrInactive, a)
+}
+
+// tokenType refuses responses that describe something other than a bearer
+// access token: "token_type" (RFC 7662 §2.2, an RFC 6749 §7.1 type) must
+// be Bearer, so that a DPoP-bound token (RFC 9449) is not taken as a
+// bearer token; "token_use" (Ory Hydra, Amazon Cognito) must be
+// access_token or access, not refresh_token or id; "typ" (Keycloak) must
+// be Bearer or at+jwt, not Refresh, Offline or ID. Each is checked only
+// when present, and "token_type" must be present when required. "cnf" (RFC 7800, RFC 8705, RFC 9449) binds the token to a
+// key or certificate whose possession this verifier, which sees only the
+// token, cannot check, so a token with it is refused.
+func tokenType(m map[string]any, requireType bool) error {
+	if _, ok := m["token_type"]; !ok && requireType {
+		return fmt.Errorf(`%w: "token_type" is missing`, ErrTokenType)
+	}
+	for _, c := range []struct {
+		name string
+		ok   []string
+	}{
+		{"token_type", []string{"bearer"}},
+		{"token_use", []string{"access_token", "access"}},
+		{"typ", []string{"bearer", "at+jwt", "application/at+jwt"}},
+	} {
+		s, has, err := stringClaim(m, c.name)
+		switch {
+		case err != nil:
+			return errors.Join(ErrTokenType, err)
+		case !has:
+			continue
+		}
+		known := false
+		for _, ok := range c.ok {
+			known = known || strings.EqualFold(s, ok)
+		}
+		if !known {
+			return fmt.Errorf("%w: %s %s", ErrTokenType, c.name, quote(s))
+		}
+	}
+	if _, ok := m["cnf"]; ok {
+		return fmt.Errorf(`%w: "cnf" binds the token to a key, which a bearer token check cannot prove`, ErrTokenType)
+	}
+	return nil
+}
+
+// numericDate reads a NumericDate member (RFC 7662 §2.2, RFC 7519 §2): a
+// JSON number of seconds, possibly fractional. Strings such as
+// "9999999999", negative, non-finite and absurdly large values are
+// refused. present is false when the member is absent.
+func numericDate(m map[string]any, name string) (t time.Time, present bool, err error) {
+	x, ok := m[name]
+	if !ok {
+		return time.Time{}, false, nil
+	}
+	f, ok := x.(float64)
+	if !ok || math.IsNaN(f) || f < 0 || f > maxNumericDate {
+		return time.Time{}, true, fmt.Errorf("%w: %q is not a NumericDate", ErrClaim, name)
+	}
+	sec, frac := math.Modf(f)
+	return time.Unix(int64(sec), int64(frac*1e9)).UTC(), true, nil
+}
+
+// stringClaim reads an optional string member; a non-string, null
+// included, is an error.
+func stringClaim(m map[string]any, name string) (s string, present bool, err error) {
+	x, ok := m[name]
+	if !ok {
+		return "", false, nil
+	}
+	if s, ok = x.(string); !ok {
+		return "", true, fmt.Errorf("%w: %q is not a string", ErrClaim, name)
+	}
+	return s, true, nil
+}
+
+// stringsClaim reads a member that is a string or an array of strings, as
+// "aud" is (RFC 7662 §2.2). split, when true, splits a string at spaces
+// (scope strings). Empty strings are dropped; null and any non-string
+// element are errors.
+func stringsClaim(m map[string]any, name string, split bool) ([]string, error) {
+	switch x := m[name].(type) {
+	case nil:
+		if _, ok := m[name]; ok {
+			return nil, fmt.Errorf("%w: %q is null", ErrClaim, name)
+		}
+		return nil, nil
+	case string:
+		if split {
+			return authresult.ParseScope(x), nil
+		}
+		if x == "" {
+			return nil, nil
+		}
+		return []string{x}, nil
+	case []any:
+		out := make([]string, 0, len(x))
+		for _, e := range x {
+			s, ok := e.(string)
+			if !ok {
+				return nil, fmt.Errorf("%w: %q has a non-string element", ErrClaim, name)
+			}
+			if s != "" {
+				out = append(out, s)
+			}
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("%w: %q is not a string or an array of strings", ErrClaim, name)
+}
+
+// scopesOf merges the scopes of the named members, in order, without
+// repeats: a string split at spaces, an array's elements.
+func scopesOf(m map[string]any, names []string) ([]string, error) {
+	var out []string
+	for _, name := range names {
+		s, err := stringsClaim(m, name, true)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s...)
+	}
+	return uniq(out), nil
+}
+
+// uniq drops repeats from s, keeping the first of each, in place.
+func uniq(s []string) []string {
+	if len(s) < 2 {
+		return s
+	}
+	seen := make(map[string]struct{}, len(s))
+	out := s[:0]
+	for _, x := range s {
+		if _, dup := seen[x]; !dup {
+			seen[x] = struct{}{}
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// failure is one failed check: the client-safe description and the
+// cause.
+type failure struct {
+	desc  string
+	cause error
+}
+
+// joinFailures turns failed checks into one invalid_token error.
+func joinFailures(fails []failure) *authresult.Error {
+	if len(fails) == 1 {
+		return invalid(fails[0].desc, fails[0].cause)
+	}
+	causes := make([]error, len(fails))
+	for i, f := range fails {
+		causes[i] = f.cause
+	}
+	return invalid(fails[0].desc, errors.Join(causes...))
+}
