@@ -4,18 +4,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/mcpauth/mcpauth/authresult"
+	"github.com/mcpauth/mcpauth/internal/claims"
 	"github.com/mcpauth/mcpauth/internal/jsonscan"
 )
-
-// maxNumericDate is the largest accepted NumericDate: 9999-12-31T23:59:59Z.
-// Larger values are refused instead of overflowing time arithmetic.
-const maxNumericDate = 253402300799
 
 // clientSubjectPrefix begins the Subject of a token without "sub" when
 // Options.AllowClientCredentials is set.
@@ -70,19 +66,19 @@ func (v *Verifier) check(body []byte, now time.Time) (*authresult.Principal, tim
 	var fails []failure
 	fail := func(desc string, cause error) { fails = append(fails, failure{desc, cause}) }
 
-	exp, hasExp, err := numericDate(m, "exp")
+	exp, hasExp, err := read.Time(m, "exp")
 	switch {
 	case err != nil:
 		fail(descClaim, err)
 	case hasExp && !now.Before(exp.Add(v.leeway)):
 		fail(descExpired, fmt.Errorf("%w: exp %s, now %s", ErrExpired, exp.Format(time.RFC3339), now.Format(time.RFC3339)))
 	}
-	if nbf, has, err := numericDate(m, "nbf"); err != nil {
+	if nbf, has, err := read.Time(m, "nbf"); err != nil {
 		fail(descClaim, err)
 	} else if has && now.Add(v.leeway).Before(nbf) {
 		fail(descNotYetValid, fmt.Errorf("%w: nbf %s, now %s", ErrNotYetValid, nbf.Format(time.RFC3339), now.Format(time.RFC3339)))
 	}
-	if iat, has, err := numericDate(m, "iat"); err != nil {
+	if iat, has, err := read.Time(m, "iat"); err != nil {
 		fail(descClaim, err)
 	} else if has && now.Add(v.leeway).Before(iat) {
 		fail(descIssuedAt, fmt.Errorf("%w: iat %s, now %s", ErrIssuedInFuture, iat.Format(time.RFC3339), now.Format(time.RFC3339)))
@@ -92,7 +88,7 @@ func (v *Verifier) check(body []byte, now time.Time) (*authresult.Principal, tim
 		fail(descTokenType, err)
 	}
 
-	iss, hasIss, err := stringClaim(m, "iss")
+	iss, hasIss, err := read.String(m, "iss")
 	switch {
 	case err != nil:
 		fail(descIssuer, errors.Join(ErrIssuer, err))
@@ -104,7 +100,7 @@ func (v *Verifier) check(body []byte, now time.Time) (*authresult.Principal, tim
 		fail(descIssuer, fmt.Errorf("%w: %s", ErrIssuer, quote(iss)))
 	}
 
-	aud, err := stringsClaim(m, "aud", false)
+	aud, err := read.Strings(m, "aud", false)
 	switch {
 	case err != nil:
 		fail(descAudience, errors.Join(ErrAudience, err))
@@ -115,11 +111,11 @@ func (v *Verifier) check(body []byte, now time.Time) (*authresult.Principal, tim
 		fail(descAudience, fmt.Errorf("%w: %s (of %d)", ErrAudience, quote(aud[0]), len(aud)))
 	}
 
-	clientID, _, err := stringClaim(m, "client_id")
+	clientID, _, err := read.String(m, "client_id")
 	if err != nil {
 		fail(descClaim, err)
 	}
-	sub, hasSub, err := stringClaim(m, "sub")
+	sub, hasSub, err := read.String(m, "sub")
 	switch {
 	case err != nil:
 		fail(descSubject, errors.Join(ErrSubject, err))
@@ -134,7 +130,7 @@ func (v *Verifier) check(body []byte, now time.Time) (*authresult.Principal, tim
 		fail(descSubject, fmt.Errorf(`%w: "sub" is missing`, ErrSubject))
 	}
 
-	scopes, err := scopesOf(m, v.scopeClaims)
+	scopes, err := read.Scopes(m, v.scopeClaims)
 	if err != nil {
 		fail(descClaim, err)
 	}
@@ -168,6 +164,9 @@ func inactiveCause(m map[string]any) error {
 	return fmt.Errorf(`%w: "active" is %T, not the JSON value true`, ErrInactive, a)
 }
 
+// read reads the members of a response; its errors wrap ErrClaim.
+var read = claims.Reader{Err: ErrClaim}
+
 // tokenType refuses responses that describe something other than a bearer
 // access token: "token_type" (RFC 7662 §2.2, an RFC 6749 §7.1 type) must
 // be Bearer, so that a DPoP-bound token (RFC 9449) is not taken as a
@@ -189,7 +188,7 @@ func tokenType(m map[string]any, requireType bool) error {
 		{"token_use", []string{"access_token", "access"}},
 		{"typ", []string{"bearer", "at+jwt", "application/at+jwt"}},
 	} {
-		s, has, err := stringClaim(m, c.name)
+		s, has, err := read.String(m, c.name)
 		switch {
 		case err != nil:
 			return errors.Join(ErrTokenType, err)
@@ -208,101 +207,6 @@ func tokenType(m map[string]any, requireType bool) error {
 		return fmt.Errorf(`%w: "cnf" binds the token to a key, which a bearer token check cannot prove`, ErrTokenType)
 	}
 	return nil
-}
-
-// numericDate reads a NumericDate member (RFC 7662 §2.2, RFC 7519 §2): a
-// JSON number of seconds, possibly fractional. Strings such as
-// "9999999999", negative, non-finite and absurdly large values are
-// refused. present is false when the member is absent.
-func numericDate(m map[string]any, name string) (t time.Time, present bool, err error) {
-	x, ok := m[name]
-	if !ok {
-		return time.Time{}, false, nil
-	}
-	f, ok := x.(float64)
-	if !ok || math.IsNaN(f) || f < 0 || f > maxNumericDate {
-		return time.Time{}, true, fmt.Errorf("%w: %q is not a NumericDate", ErrClaim, name)
-	}
-	sec, frac := math.Modf(f)
-	return time.Unix(int64(sec), int64(frac*1e9)).UTC(), true, nil
-}
-
-// stringClaim reads an optional string member; a non-string, null
-// included, is an error.
-func stringClaim(m map[string]any, name string) (s string, present bool, err error) {
-	x, ok := m[name]
-	if !ok {
-		return "", false, nil
-	}
-	if s, ok = x.(string); !ok {
-		return "", true, fmt.Errorf("%w: %q is not a string", ErrClaim, name)
-	}
-	return s, true, nil
-}
-
-// stringsClaim reads a member that is a string or an array of strings, as
-// "aud" is (RFC 7662 §2.2). split, when true, splits a string at spaces
-// (scope strings). Empty strings are dropped; null and any non-string
-// element are errors.
-func stringsClaim(m map[string]any, name string, split bool) ([]string, error) {
-	switch x := m[name].(type) {
-	case nil:
-		if _, ok := m[name]; ok {
-			return nil, fmt.Errorf("%w: %q is null", ErrClaim, name)
-		}
-		return nil, nil
-	case string:
-		if split {
-			return authresult.ParseScope(x), nil
-		}
-		if x == "" {
-			return nil, nil
-		}
-		return []string{x}, nil
-	case []any:
-		out := make([]string, 0, len(x))
-		for _, e := range x {
-			s, ok := e.(string)
-			if !ok {
-				return nil, fmt.Errorf("%w: %q has a non-string element", ErrClaim, name)
-			}
-			if s != "" {
-				out = append(out, s)
-			}
-		}
-		return out, nil
-	}
-	return nil, fmt.Errorf("%w: %q is not a string or an array of strings", ErrClaim, name)
-}
-
-// scopesOf merges the scopes of the named members, in order, without
-// repeats: a string split at spaces, an array's elements.
-func scopesOf(m map[string]any, names []string) ([]string, error) {
-	var out []string
-	for _, name := range names {
-		s, err := stringsClaim(m, name, true)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, s...)
-	}
-	return uniq(out), nil
-}
-
-// uniq drops repeats from s, keeping the first of each, in place.
-func uniq(s []string) []string {
-	if len(s) < 2 {
-		return s
-	}
-	seen := make(map[string]struct{}, len(s))
-	out := s[:0]
-	for _, x := range s {
-		if _, dup := seen[x]; !dup {
-			seen[x] = struct{}{}
-			out = append(out, x)
-		}
-	}
-	return out
 }
 
 // failure is one failed check: the client-safe description and the

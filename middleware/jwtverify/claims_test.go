@@ -32,7 +32,7 @@ func TestNumericDate(t *testing.T) {
 		t.Run(tt.json, func(t *testing.T) {
 			var m map[string]any
 			require.NoError(t, json.Unmarshal([]byte(tt.json), &m))
-			got, present, err := numericDate(m, "exp")
+			got, present, err := read.Time(m, "exp")
 			assert.Equal(t, tt.present, present)
 			if tt.bad {
 				assert.ErrorIs(t, err, ErrClaim)
@@ -42,9 +42,9 @@ func TestNumericDate(t *testing.T) {
 			assert.True(t, tt.want.Equal(got), "%v != %v", tt.want, got)
 		})
 	}
-	_, _, err := numericDate(map[string]any{"exp": math.NaN()}, "exp")
+	_, _, err := read.Time(map[string]any{"exp": math.NaN()}, "exp")
 	assert.ErrorIs(t, err, ErrClaim)
-	_, _, err = numericDate(map[string]any{"exp": math.Inf(1)}, "exp")
+	_, _, err = read.Time(map[string]any{"exp": math.Inf(1)}, "exp")
 	assert.ErrorIs(t, err, ErrClaim)
 }
 
@@ -70,7 +70,7 @@ func TestStringsClaim(t *testing.T) {
 		t.Run(tt.json, func(t *testing.T) {
 			var m map[string]any
 			require.NoError(t, json.Unmarshal([]byte(tt.json), &m))
-			got, err := stringsClaim(m, "c", tt.split)
+			got, err := read.Strings(m, "c", tt.split)
 			if tt.bad {
 				assert.ErrorIs(t, err, ErrClaim)
 				return

@@ -4,6 +4,7 @@ import (
 	"errors"
 
 	"github.com/mcpauth/mcpauth/authresult"
+	claimread "github.com/mcpauth/mcpauth/internal/claims"
 )
 
 // Sentinel causes. Every failure [Verifier.VerifyToken] returns is an
@@ -43,6 +44,9 @@ var (
 	// ErrRejected: the Options.Validate hook refused the token.
 	ErrRejected = errors.New("jwtverify: rejected by validation hook")
 )
+
+// read reads claims; its errors wrap ErrClaim.
+var read = claimread.Reader{Err: ErrClaim}
 
 // Client-safe descriptions. They name the class of failure only.
 const (

@@ -366,7 +366,7 @@ func (v *Verifier) verify(ctx context.Context, token string) (*authresult.Princi
 	}
 	if v.cache != nil {
 		var nbf, exp time.Time
-		if t, ok, _ := numericDate(claims, "nbf"); ok {
+		if t, ok, _ := read.Time(claims, "nbf"); ok {
 			nbf = t.Add(-v.leeway)
 		}
 		if !p.Expiry.IsZero() {
@@ -452,7 +452,7 @@ func (v *Verifier) keysFor(ctx context.Context, kid string, a *algorithm, dst []
 		}
 		spec = is.spec
 	}
-	issued, hasIat, err := numericDate(claims, "iat")
+	issued, hasIat, err := read.Time(claims, "iat")
 	if !hasIat || err != nil {
 		issued = v.now()
 	}
