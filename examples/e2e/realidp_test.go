@@ -45,8 +45,12 @@ func (r *realIdP) initialize(token string) (int, string, string) {
 // clock 10 s ahead, are refused, while 2 s of skew is tolerated; a key
 // the provider rotates to is accepted once the refetch is allowed, with
 // 503 and Retry-After before, never 401; an expired token is refreshed.
+// Opaque tokens are introspected at the endpoint the issuer's metadata
+// names: accepted while active, 503 with Retry-After while the endpoint is
+// down, refused once revoked and out of the one-minute cache.
 func TestRealIdentityProvider(t *testing.T) {
-	r := startRealIdP(t, idpOptions{TTL: 2 * time.Second}, "-leeway", "3s")
+	r := startRealIdP(t, idpOptions{TTL: 2 * time.Second}, "-leeway", "3s",
+		"-introspection-client-id", idpIntrospectionID, "-introspection-client-secret", idpIntrospectionSecret)
 	startedAt := time.Now()
 	node := needNode(t)
 
@@ -118,6 +122,37 @@ func TestRealIdentityProvider(t *testing.T) {
 		assert.Contains(t, challenge, "issued in the future")
 	})
 
+	var revoked string
+	var revokedAt time.Time
+	t.Run("opaque tokens by introspection", func(t *testing.T) {
+		r.p.SetTokens(t, "opaque", 5*time.Minute)
+		defer r.p.SetTokens(t, "jwt", 5*time.Minute)
+		tok := r.p.Token(t, r.srv.endpoint, "mcp:read")
+		require.NotContains(t, tok, ".", "an opaque token")
+		status, _, body := r.initialize(tok)
+		require.Equal(t, http.StatusOK, status, body)
+
+		other := r.p.Token(t, "http://127.0.0.1:1/other/mcp", "mcp:read")
+		status, challenge, _ := r.initialize(other)
+		assert.Equal(t, http.StatusUnauthorized, status, "an opaque token for another resource")
+		assert.Contains(t, challenge, `error="invalid_token"`)
+
+		r.p.SetIntrospection(t, "down", 0)
+		fresh := r.p.Token(t, r.srv.endpoint, "mcp:read")
+		status, hdr, body := r.a.do(http.MethodPost, fresh, nil, attackInit)
+		assert.Equal(t, http.StatusServiceUnavailable, status, "introspection down: %s", body)
+		assert.NotEmpty(t, hdr.Get("Retry-After"))
+		r.p.SetIntrospection(t, "500", 0)
+		status, _, _ = r.initialize(fresh)
+		assert.Equal(t, http.StatusServiceUnavailable, status, "introspection failing")
+		r.p.SetIntrospection(t, "ok", 0)
+		status, _, body = r.initialize(fresh)
+		assert.Equal(t, http.StatusOK, status, "recovered: %s", body)
+
+		r.p.Revoke(t, tok)
+		revoked, revokedAt = tok, time.Now()
+	})
+
 	t.Run("key rotation", func(t *testing.T) {
 		kid := r.p.Rotate(t, "RS256", false)
 		tok := r.p.Token(t, r.srv.endpoint, "mcp:read")
@@ -135,5 +170,13 @@ func TestRealIdentityProvider(t *testing.T) {
 			time.Sleep(time.Duration(wait) * time.Second)
 		}
 		assert.Equal(t, []string{kid}, []string{r.p.State(t).SigningKID})
+	})
+
+	t.Run("revoked opaque token, after the cache", func(t *testing.T) {
+		require.NotEmpty(t, revoked)
+		time.Sleep(time.Until(revokedAt.Add(61 * time.Second)))
+		status, challenge, body := r.initialize(revoked)
+		assert.Equal(t, http.StatusUnauthorized, status, "revoked: %s", body)
+		assert.Contains(t, challenge, `error="invalid_token"`)
 	})
 }

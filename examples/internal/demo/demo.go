@@ -23,8 +23,11 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/mcpauth/mcpauth/internal/discovery"
+	"github.com/mcpauth/mcpauth/internal/fetch"
 	"github.com/mcpauth/mcpauth/internal/loopback"
 	"github.com/mcpauth/mcpauth/middleware"
+	"github.com/mcpauth/mcpauth/middleware/introspect"
 	"github.com/mcpauth/mcpauth/middleware/jwtverify"
 )
 
@@ -46,6 +49,11 @@ type Config struct {
 	Leeway    time.Duration // clock skew tolerated; 0 means none
 	Stateless bool          // no MCP sessions
 
+	// Introspection of tokens that are not JWTs (RFC 7662): the endpoint
+	// (default: the one issuer's introspection_endpoint) and this
+	// server's credentials there.
+	IntrospectionURL, IntrospectionClientID, IntrospectionClientSecret string
+
 	flags *Flags // where each value came from, for errors
 }
 
@@ -61,6 +69,9 @@ func Register(f *Flags, defaultAddr string) *Config {
 	f.String(&c.JWKSURL, "jwks-url", "MCPAUTH_JWKS_URL", "", "JWKS of the one -issuer, instead of discovering it")
 	f.Duration(&c.Leeway, "leeway", "MCPAUTH_LEEWAY", jwtverify.DefaultLeeway, "clock skew tolerated on exp, nbf and iat; 0 for none")
 	f.Bool(&c.Stateless, "stateless", "MCPAUTH_STATELESS", false, "serve MCP without sessions")
+	f.String(&c.IntrospectionURL, "introspection-url", "MCPAUTH_INTROSPECTION_URL", "", "token introspection endpoint (RFC 7662) for tokens that are not JWTs; default: the issuer's, from its metadata")
+	f.String(&c.IntrospectionClientID, "introspection-client-id", "MCPAUTH_INTROSPECTION_CLIENT_ID", "", "this server's client id at the introspection endpoint; with it, tokens that are not JWTs are introspected")
+	f.String(&c.IntrospectionClientSecret, "introspection-client-secret", "MCPAUTH_INTROSPECTION_CLIENT_SECRET", "", "this server's client secret at the introspection endpoint")
 	return c
 }
 
@@ -76,7 +87,7 @@ func (c *Config) Source(name string) string {
 // Validate checks the values as the user typed them, so that an error
 // names the flag or environment variable rather than a library option.
 func (c *Config) Validate() error {
-	urls := []struct{ name, value string }{{"audience", c.Audience}, {"jwks-url", c.JWKSURL}}
+	urls := []struct{ name, value string }{{"audience", c.Audience}, {"jwks-url", c.JWKSURL}, {"introspection-url", c.IntrospectionURL}}
 	for _, iss := range c.Issuers {
 		urls = append(urls, struct{ name, value string }{"issuer", iss})
 	}
@@ -93,8 +104,26 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("%s needs exactly one -issuer (env MCPAUTH_ISSUER), the identity provider whose keys it holds; without it each issuer's keys are discovered", c.Source("jwks-url"))
 	case c.Leeway < 0:
 		return fmt.Errorf("%s %v: negative; 0 tolerates no clock skew", c.Source("leeway"), c.Leeway)
+	case c.IntrospectionClientID == "" && (c.IntrospectionURL != "" || c.IntrospectionClientSecret != ""):
+		return fmt.Errorf("%s needs -introspection-client-id (env MCPAUTH_INTROSPECTION_CLIENT_ID)", c.Source(firstSet(c, "introspection-url", "introspection-client-secret")))
+	case c.IntrospectionClientID != "" && c.IntrospectionClientSecret == "":
+		return fmt.Errorf("%s needs -introspection-client-secret (env MCPAUTH_INTROSPECTION_CLIENT_SECRET)", c.Source("introspection-client-id"))
+	case c.IntrospectionClientID != "" && len(c.Issuers) == 0:
+		return fmt.Errorf("%s needs -issuer (env MCPAUTH_ISSUER), the identity provider whose tokens are introspected", c.Source("introspection-client-id"))
+	case c.IntrospectionClientID != "" && c.IntrospectionURL == "" && len(c.Issuers) != 1:
+		return fmt.Errorf("%s with several -issuer needs -introspection-url (env MCPAUTH_INTROSPECTION_URL)", c.Source("introspection-client-id"))
 	}
 	return nil
+}
+
+// firstSet returns the first of the named introspection flags that is set.
+func firstSet(c *Config, names ...string) string {
+	for _, n := range names {
+		if n == "introspection-url" && c.IntrospectionURL != "" || n == "introspection-client-secret" && c.IntrospectionClientSecret != "" {
+			return n
+		}
+	}
+	return names[0]
 }
 
 // checkURL requires an absolute https URL, or http on a loopback host,
@@ -121,9 +150,14 @@ func checkURL(s string) error {
 type Stack struct {
 	Auth     *middleware.Authenticator
 	Verifier *jwtverify.Verifier
-	Key      *Key     // nil with a real identity provider
-	Issuers  []string // the trusted issuers; the first is the demo key's
-	Audience string
+	// Introspection verifies tokens that are not JWTs; nil without
+	// introspection credentials.
+	Introspection *introspect.Verifier
+	// IntrospectionEndpoint is where Introspection asks.
+	IntrospectionEndpoint string
+	Key           *Key     // nil with a real identity provider
+	Issuers       []string // the trusted issuers; the first is the demo key's
+	Audience      string
 }
 
 // NewStack builds the verifier and middleware for an example served at
@@ -167,7 +201,17 @@ func NewStack(c *Config, baseURL string) (*Stack, error) {
 	if err != nil {
 		return nil, err
 	}
-	auth, err := middleware.New(v, &middleware.Options{
+	var tokens middleware.TokenVerifier = v
+	if c.IntrospectionClientID != "" {
+		iv, err := newIntrospection(c, s, opts.Leeway)
+		if err != nil {
+			v.Close()
+			return nil, err
+		}
+		s.Introspection = iv
+		tokens = middleware.ByFormat(v, iv)
+	}
+	auth, err := middleware.New(tokens, &middleware.Options{
 		Resource:             s.Audience,
 		AuthorizationServers: s.Issuers,
 		Scopes:               []string{ScopeRead, ScopeAdmin},
@@ -182,6 +226,33 @@ func NewStack(c *Config, baseURL string) (*Stack, error) {
 	}
 	s.Verifier, s.Auth = v, auth
 	return s, nil
+}
+
+// newIntrospection builds the verifier of tokens that are not JWTs, at
+// c.IntrospectionURL or the endpoint the one issuer's metadata names.
+func newIntrospection(c *Config, s *Stack, leeway time.Duration) (*introspect.Verifier, error) {
+	endpoint := c.IntrospectionURL
+	if endpoint == "" {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		md, err := discovery.Fetch(ctx, fetch.SameOriginRedirects(nil), s.Issuers[0])
+		if err != nil {
+			return nil, fmt.Errorf("%s: finding the introspection endpoint: %w", c.Source("introspection-client-id"), err)
+		}
+		if md.IntrospectionEndpoint == "" {
+			return nil, fmt.Errorf("%s: the metadata of %s names no introspection_endpoint; set -introspection-url", c.Source("introspection-client-id"), s.Issuers[0])
+		}
+		endpoint = md.IntrospectionEndpoint
+	}
+	s.IntrospectionEndpoint = endpoint
+	iv, err := introspect.New(&introspect.Options{
+		Endpoint: endpoint, ClientID: c.IntrospectionClientID, ClientSecret: c.IntrospectionClientSecret,
+		Issuers: s.Issuers, Audiences: []string{s.Audience}, Leeway: leeway,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", c.Source("introspection-url"), err)
+	}
+	return iv, nil
 }
 
 // Key is a demo ES256 signing key standing in for an identity provider.
@@ -280,6 +351,9 @@ func (s *Stack) Announce(title, base string, extra ...string) error {
 	fmt.Printf("  resource metadata:  %s\n", s.Auth.ResourceMetadataURL())
 	fmt.Printf("  issuer:             %s\n", strings.Join(s.Issuers, ", "))
 	fmt.Printf("  audience:           %s\n", s.Audience)
+	if s.Introspection != nil {
+		fmt.Printf("  introspection:      %s\n", s.IntrospectionEndpoint)
+	}
 	if s.Key == nil {
 		return nil
 	}

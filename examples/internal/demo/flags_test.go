@@ -57,6 +57,16 @@ func TestFlags(t *testing.T) {
 		{name: "leeway zero", args: []string{"-leeway=0"}, check: func(t *testing.T, c *Config) { assert.Zero(t, c.Leeway) }},
 		{name: "leeway negative", args: []string{"-leeway=-1s"}, wantErr: "-leeway"},
 		{name: "leeway not a duration", env: map[string]string{"MCPAUTH_LEEWAY": "60"}, wantErr: "MCPAUTH_LEEWAY"},
+		{name: "introspection secret without id", args: []string{"-issuer", "https://a.example", "-introspection-client-secret", "s"}, wantErr: "-introspection-client-secret needs -introspection-client-id"},
+		{name: "introspection id without secret", env: map[string]string{"MCPAUTH_ISSUER": "https://a.example", "MCPAUTH_INTROSPECTION_CLIENT_ID": "c"}, wantErr: "MCPAUTH_INTROSPECTION_CLIENT_ID needs -introspection-client-secret"},
+		{name: "introspection without issuer", args: []string{"-introspection-client-id", "c", "-introspection-client-secret", "s"}, wantErr: "needs -issuer"},
+		{name: "introspection with two issuers and no URL", args: []string{"-issuer", "https://a.example", "-issuer", "https://b.example", "-introspection-client-id", "c", "-introspection-client-secret", "s"}, wantErr: "needs -introspection-url"},
+		{name: "introspection URL not https", args: []string{"-issuer", "https://a.example", "-introspection-url", "http://a.example/introspect", "-introspection-client-id", "c", "-introspection-client-secret", "s"}, wantErr: "-introspection-url"},
+		{name: "introspection from env", env: map[string]string{"MCPAUTH_ISSUER": "https://a.example", "MCPAUTH_INTROSPECTION_URL": "https://a.example/i", "MCPAUTH_INTROSPECTION_CLIENT_ID": "c", "MCPAUTH_INTROSPECTION_CLIENT_SECRET": "s"}, check: func(t *testing.T, c *Config) {
+			assert.Equal(t, "https://a.example/i", c.IntrospectionURL)
+			assert.Equal(t, "c", c.IntrospectionClientID)
+			assert.Equal(t, "s", c.IntrospectionClientSecret)
+		}},
 		{name: "loopback http is fine", args: []string{"-audience", "http://127.0.0.1:8080/mcp"}, check: func(t *testing.T, c *Config) {}},
 	}
 	for _, tt := range tests {
