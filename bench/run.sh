@@ -21,8 +21,8 @@ echo "== benchmarks (count $COUNT, benchtime $BENCHTIME)"
 go test -run '^$' -bench . -benchtime "$BENCHTIME" -count "$COUNT" . | tee "$out/bench.txt"
 
 echo "== mcpauth's own paths (root module)"
-(cd .. && go test -run '^$' -bench 'Baseline|Authenticate|ExtractID1K|RequestID1K|Direct|Guard|Cold|Warm|Garbage|BadSignature' \
-  -benchtime "$BENCHTIME" -count "$COUNT" ./middleware ./jsonrpcerr ./mcphandler ./middleware/jwtverify) | tee "$out/own.txt"
+(cd .. && go test -run '^$' -bench 'Baseline|Authenticate|ExtractID1K|RequestID1K|Direct|Guard|Cold|Warm|Garbage|BadSignature|CachedHit|ConcurrentFirst|Introspect$' \
+  -benchtime "$BENCHTIME" -count "$COUNT" ./middleware ./jsonrpcerr ./mcphandler ./middleware/jwtverify ./middleware/introspect) | tee "$out/own.txt"
 
 echo "== end-to-end load"
 go run ./cmd/load -rounds 10 -requests 2000 | tee "$out/load.md"
