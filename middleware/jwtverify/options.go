@@ -197,7 +197,7 @@ type CacheOptions struct {
 // refused as "issued in the future".
 const DefaultLeeway = time.Minute
 
-// NoLeeway, as Options.Leeway, tolerates no clock skew at all.
+// NoLeeway is the Options.Leeway that tolerates no clock skew at all.
 const NoLeeway time.Duration = -1
 
 // Defaults.

@@ -35,7 +35,6 @@ type Verifier struct {
 	leeway             time.Duration
 	requireATType      bool
 	maxTokenBytes      int
-	scopeClaim         string
 	validate           func(context.Context, map[string]any, *authresult.Principal) error
 	retryAfter         time.Duration
 
