@@ -12,6 +12,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/mcpauth/mcpauth/authresult"
 	"github.com/mcpauth/mcpauth/jsonrpcerr"
@@ -437,6 +438,12 @@ func TestStoreFailureFailsClosed(t *testing.T) {
 	assert.Equal(t, 503, rec.Code)
 	assert.Empty(t, rec.Header().Get(headerSession), "an unbound session id never reaches the client")
 	assert.NotContains(t, rec.Body.String(), "redis")
+
+	require.Eventually(t, func() bool {
+		up.mu.Lock()
+		defer up.mu.Unlock()
+		return up.lastHdr.Get(headerSession) == "session-B" && up.calls.Load() == 2
+	}, 5*time.Second, time.Millisecond, "the server's session that could not be bound is ended (DELETE)")
 
 	before := up.calls.Load()
 	rec = do(t, h, req{body: callEcho, p: alice, headers: map[string]string{headerSession: "session-B"}})

@@ -138,7 +138,8 @@ func (h *Handler) dropUnbound(q *request, hdr http.Header, bound string) {
 
 // bind binds a session the response creates, or refuses the response when
 // the binding fails, so that an unbound session id never reaches the
-// client.
+// client; the server's session is then ended too (with the store down,
+// each refused initialize would otherwise leave one behind).
 func (h *Handler) bind(q *request, status int, hdr http.Header) *refusal {
 	created := hdr[headerSession]
 	if status/100 != 2 || len(created) == 0 {
@@ -153,6 +154,14 @@ func (h *Handler) bind(q *request, status int, hdr http.Header) *refusal {
 		}
 	}
 	delete(hdr, headerSession)
+	for _, id := range created {
+		if id != "" {
+			q.ended = append(q.ended, Binding{ID: id, Key: q.key})
+		}
+	}
+	if len(q.ended) > 0 {
+		h.owners.put(q.key, ownerOf(q.a.principal))
+	}
 	return authRefusal(refusedByBinding, q.firstID(), authresult.Unavailable("session could not be bound", 0, err))
 }
 
