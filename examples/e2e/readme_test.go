@@ -34,6 +34,7 @@ var readmeImports = map[string]string{
 	"mcpproxy":    "github.com/mcpauth/mcpauth/mcpproxy",
 	"introspect":  "github.com/mcpauth/mcpauth/middleware/introspect",
 	"redisstore":  "github.com/mcpauth/mcpauth/mcphandler/redisstore",
+	"redis":       "github.com/redis/go-redis/v9",
 	"mcpauthtest": "github.com/mcpauth/mcpauth/mcpauthtest",
 }
 

@@ -9,7 +9,8 @@
 // examples/server. -upstream-token gives the gateway its own credential for
 // the upstream; -policy sets the tool policy as JSON, for example
 // '{"tools":{"search":[],"delete":["mcp:admin"]}}' (tools not listed are
-// refused). Every flag has an environment fallback; see -help.
+// refused). -store redis://host:port/db shares session bindings between
+// replicas. Every flag has an environment fallback; see -help.
 package main
 
 import (
@@ -82,7 +83,7 @@ func newHandler(stack *demo.Stack, upstream *url.URL, upstreamToken string, pol 
 	if err != nil {
 		return nil, err
 	}
-	guard, err := mcphandler.New(proxy, &mcphandler.Options{Challenge: stack.Auth.Challenge(), Policy: pol, Logger: log})
+	guard, err := mcphandler.New(proxy, &mcphandler.Options{Challenge: stack.Auth.Challenge(), Policy: pol, Store: stack.Store, Logger: log})
 	if err != nil {
 		return nil, err
 	}

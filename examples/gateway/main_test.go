@@ -34,7 +34,7 @@ func TestGateway(t *testing.T) {
 	ts := httptest.NewUnstartedServer(nil)
 	stack, err := demo.NewStack(&demo.Config{}, "http://"+ts.Listener.Addr().String())
 	require.NoError(t, err)
-	t.Cleanup(func() { stack.Verifier.Close() })
+	t.Cleanup(stack.Close)
 	h, err := newHandler(stack, upURL, "gateway-secret", pol)
 	require.NoError(t, err)
 	ts.Config.Handler = h

@@ -40,7 +40,7 @@ func serve(t *testing.T, cfg *demo.Config) (*httptest.Server, *demo.Stack) {
 	base := "http://" + ts.Listener.Addr().String()
 	stack, err := demo.NewStack(cfg, base)
 	require.NoError(t, err)
-	t.Cleanup(func() { stack.Verifier.Close() })
+	t.Cleanup(stack.Close)
 	h, err := newHandler(stack, cfg.Stateless)
 	require.NoError(t, err)
 	ts.Config.Handler = h

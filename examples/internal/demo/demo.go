@@ -22,10 +22,13 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/mcpauth/mcpauth/internal/discovery"
 	"github.com/mcpauth/mcpauth/internal/fetch"
 	"github.com/mcpauth/mcpauth/internal/loopback"
+	"github.com/mcpauth/mcpauth/mcphandler"
+	"github.com/mcpauth/mcpauth/mcphandler/redisstore"
 	"github.com/mcpauth/mcpauth/middleware"
 	"github.com/mcpauth/mcpauth/middleware/introspect"
 	"github.com/mcpauth/mcpauth/middleware/jwtverify"
@@ -54,6 +57,11 @@ type Config struct {
 	// server's credentials there.
 	IntrospectionURL, IntrospectionClientID, IntrospectionClientSecret string
 
+	// Store is where session bindings live: "" for this process's memory,
+	// or redis://[user:pass@]host:port/db (rediss:// for TLS), shared by
+	// every replica.
+	Store string
+
 	flags *Flags // where each value came from, for errors
 }
 
@@ -69,6 +77,7 @@ func Register(f *Flags, defaultAddr string) *Config {
 	f.String(&c.JWKSURL, "jwks-url", "MCPAUTH_JWKS_URL", "", "JWKS of the one -issuer, instead of discovering it")
 	f.Duration(&c.Leeway, "leeway", "MCPAUTH_LEEWAY", jwtverify.DefaultLeeway, "clock skew tolerated on exp, nbf and iat; 0 for none")
 	f.Bool(&c.Stateless, "stateless", "MCPAUTH_STATELESS", false, "serve MCP without sessions")
+	f.String(&c.Store, "store", "MCPAUTH_STORE", "", "session bindings: redis://[user:pass@]host:port/db shared by replicas (rediss:// for TLS); default: in memory")
 	f.String(&c.IntrospectionURL, "introspection-url", "MCPAUTH_INTROSPECTION_URL", "", "token introspection endpoint (RFC 7662) for tokens that are not JWTs; default: the issuer's, from its metadata")
 	f.String(&c.IntrospectionClientID, "introspection-client-id", "MCPAUTH_INTROSPECTION_CLIENT_ID", "", "this server's client id at the introspection endpoint; with it, tokens that are not JWTs are introspected")
 	f.String(&c.IntrospectionClientSecret, "introspection-client-secret", "MCPAUTH_INTROSPECTION_CLIENT_SECRET", "", "this server's client secret at the introspection endpoint")
@@ -97,6 +106,11 @@ func (c *Config) Validate() error {
 		}
 		if err := checkURL(u.value); err != nil {
 			return fmt.Errorf("%s %q: %v", c.Source(u.name), u.value, err)
+		}
+	}
+	if c.Store != "" {
+		if _, err := redis.ParseURL(c.Store); err != nil {
+			return fmt.Errorf("%s: %v (want redis://[user:pass@]host:port/db)", c.Source("store"), err)
 		}
 	}
 	switch {
@@ -155,9 +169,13 @@ type Stack struct {
 	Introspection *introspect.Verifier
 	// IntrospectionEndpoint is where Introspection asks.
 	IntrospectionEndpoint string
-	Key           *Key     // nil with a real identity provider
-	Issuers       []string // the trusted issuers; the first is the demo key's
-	Audience      string
+	// Store holds the session bindings; nil means the guard's own memory.
+	Store     mcphandler.Store
+	closers   []func() error
+	storeAddr string   // the Redis of Store, for Announce
+	Key       *Key     // nil with a real identity provider
+	Issuers   []string // the trusted issuers; the first is the demo key's
+	Audience  string
 }
 
 // NewStack builds the verifier and middleware for an example served at
@@ -225,7 +243,27 @@ func NewStack(c *Config, baseURL string) (*Stack, error) {
 		return nil, err
 	}
 	s.Verifier, s.Auth = v, auth
+	s.closers = append(s.closers, v.Close)
+	if c.Store != "" {
+		opts, _ := redis.ParseURL(c.Store) // validated above
+		rdb := redis.NewClient(opts)
+		store, err := redisstore.New(&redisstore.Options{Client: rdb})
+		if err != nil {
+			_ = rdb.Close()
+			s.Close()
+			return nil, fmt.Errorf("%s: %w", c.Source("store"), err)
+		}
+		s.Store, s.storeAddr = store, opts.Addr
+		s.closers = append(s.closers, rdb.Close)
+	}
 	return s, nil
+}
+
+// Close stops the stack's background work and connections.
+func (s *Stack) Close() {
+	for _, c := range s.closers {
+		_ = c()
+	}
 }
 
 // newIntrospection builds the verifier of tokens that are not JWTs, at
@@ -354,6 +392,9 @@ func (s *Stack) Announce(title, base string, extra ...string) error {
 	if s.Introspection != nil {
 		fmt.Printf("  introspection:      %s\n", s.IntrospectionEndpoint)
 	}
+	if s.storeAddr != "" {
+		fmt.Printf("  session bindings:   Redis at %s, shared by replicas\n", s.storeAddr)
+	}
 	if s.Key == nil {
 		return nil
 	}
@@ -382,7 +423,7 @@ func Run(c *Config, title string, extra []string, handler func(*Stack) (http.Han
 	if err != nil {
 		return err
 	}
-	defer stack.Verifier.Close()
+	defer stack.Close()
 	h, err := handler(stack)
 	if err != nil {
 		return err

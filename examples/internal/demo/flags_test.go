@@ -67,6 +67,11 @@ func TestFlags(t *testing.T) {
 			assert.Equal(t, "c", c.IntrospectionClientID)
 			assert.Equal(t, "s", c.IntrospectionClientSecret)
 		}},
+		{name: "store not a Redis URL", args: []string{"-store", "memcached://127.0.0.1:11211"}, wantErr: "-store"},
+		{name: "store from env", env: map[string]string{"MCPAUTH_STORE": "redis://u:p@127.0.0.1:6379/2"}, check: func(t *testing.T, c *Config) {
+			assert.Equal(t, "redis://u:p@127.0.0.1:6379/2", c.Store)
+		}},
+		{name: "bad store from env", env: map[string]string{"MCPAUTH_STORE": "127.0.0.1:6379"}, wantErr: "MCPAUTH_STORE"},
 		{name: "loopback http is fine", args: []string{"-audience", "http://127.0.0.1:8080/mcp"}, check: func(t *testing.T, c *Config) {}},
 	}
 	for _, tt := range tests {

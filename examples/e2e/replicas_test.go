@@ -1,0 +1,78 @@
+package e2e
+
+import (
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/mcpauth/mcpauth/internal/redistest"
+)
+
+// TestGatewayReplicas runs three examples/gateway processes sharing one
+// real redis-server, in front of one go-sdk upstream, trusting one real
+// authorization server, and a client that goes round the replicas: the
+// owner's session works on every replica and on one started later (a
+// restarted replica holds nothing of its own); another user with the id
+// is 404 on every replica; a DELETE on one ends it on all; with Redis
+// stopped every replica answers 503 and the upstream keeps no session it
+// made meanwhile; with Redis back they recover.
+func TestGatewayReplicas(t *testing.T) {
+	rds := redistest.Start(t)
+	p := startIdP(t, idpOptions{})
+	up := goSDKCounted(t)
+	const aud = "https://mcp.example.com/mcp"
+	gateway := binary(t, "gateway")
+	replica := func() *attacker {
+		return newAttacker(t, startExample(t, gateway, false, "-upstream", up.url, "-issuer", p.Issuer, "-audience", aud, "-store", rds.URL()))
+	}
+	gws := []*attacker{replica(), replica(), replica()}
+	alice := p.Token(t, aud, "mcp:read")
+	p.SetGrant(t, "bob", "mcp:read")
+	bob := p.Token(t, aud, "mcp:read")
+
+	sid, version := gws[0].session(alice)
+	in := http.Header{"Mcp-Session-Id": {sid}, "Mcp-Protocol-Version": {version}}
+	list := `{"jsonrpc":"2.0","id":2,"method":"tools/list"}`
+	for i, gw := range gws {
+		status, _, body := gw.do(http.MethodPost, alice, in, list)
+		assert.Equal(t, http.StatusOK, status, "the owner on replica %d: %s", i, body)
+		status, _, _ = gw.do(http.MethodPost, bob, in, list)
+		assert.Equal(t, http.StatusNotFound, status, "another user on replica %d", i)
+	}
+	later := replica()
+	status, _, body := later.do(http.MethodPost, alice, in, list)
+	assert.Equal(t, http.StatusOK, status, "a replica started after the session was made: %s", body)
+
+	status, _, _ = gws[1].do(http.MethodDelete, alice, in, "")
+	require.Equal(t, http.StatusNoContent, status)
+	for i, gw := range append(gws, later) {
+		status, _, _ := gw.do(http.MethodPost, alice, in, list)
+		assert.Equal(t, http.StatusNotFound, status, "ended on replica %d", i)
+	}
+
+	live, _ := gws[2].session(alice)
+	liveIn := http.Header{"Mcp-Session-Id": {live}, "Mcp-Protocol-Version": {version}}
+	before := up.sessions(t)
+	rds.Stop()
+	for i, gw := range gws {
+		status, hdr, _ := gw.do(http.MethodPost, alice, liveIn, list)
+		assert.Equal(t, http.StatusServiceUnavailable, status, "replica %d, Redis down", i)
+		assert.NotEmpty(t, hdr.Get("Retry-After"))
+		status, hdr, _ = gw.do(http.MethodPost, alice, nil, attackInit)
+		assert.Equal(t, http.StatusServiceUnavailable, status, "replica %d hands out no session it cannot bind", i)
+		assert.Empty(t, hdr.Get("Mcp-Session-Id"))
+	}
+	require.Eventually(t, func() bool { return up.sessions(t) <= before }, 10*time.Second, 50*time.Millisecond,
+		"the sessions the upstream made during the outage are ended")
+
+	rds.Restart()
+	require.Eventually(t, func() bool {
+		status, _, _ := gws[0].do(http.MethodPost, alice, nil, attackInit)
+		return status == http.StatusOK
+	}, 15*time.Second, 100*time.Millisecond, "recovered without restarting a replica")
+	status, _, _ = gws[1].do(http.MethodPost, alice, liveIn, list)
+	assert.Equal(t, http.StatusNotFound, status, "Redis lost its data: the old session is unknown, never another user's")
+}
