@@ -21,6 +21,7 @@ const (
 	checkBody          = "body"
 	checkJSONRPC       = "jsonrpc"
 	checkMethodHeaders = "method_headers"
+	checkRateLimit     = "rate_limit"
 	checkResourceURI   = "resource_uri"
 	checkPolicy        = "policy"
 	checkSession       = "session"
@@ -54,6 +55,7 @@ var checks = [...]struct {
 	{checkBody, (*Handler).checkBody},
 	{checkJSONRPC, (*Handler).checkJSONRPC},
 	{checkMethodHeaders, (*Handler).checkMethodHeaders},
+	{checkRateLimit, (*Handler).checkRateLimit},
 	{checkResourceURI, (*Handler).checkResourceURI},
 	{checkPolicy, (*Handler).checkPolicy},
 	{checkSession, (*Handler).checkSession},

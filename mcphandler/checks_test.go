@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -130,6 +131,9 @@ func decideCases() []decideCase {
 		{name: "another principal's session", opts: &Options{Store: boundStore()}, build: post(bob, callEcho, headerSession, "bound"), check: checkSession, status: 404},
 		{name: "store down", opts: &Options{Store: failingStore{errors.New("down")}}, build: post(alice, callEcho, headerSession, "x"), check: checkSession, status: 503},
 
+		{name: "rate limit spent", opts: &Options{RateLimit: &RateLimit{Limiter: spent{}}}, build: post(alice, callEcho), check: checkRateLimit, status: 429},
+		{name: "a tool's rate limit spent", opts: &Options{Policy: &Policy{AllowUndeclaredTools: true}, RateLimit: &RateLimit{Limiter: plenty{}, Tools: map[string]Limiter{"echo": spent{}}}}, build: post(alice, callEcho), check: checkRateLimit, status: 429},
+		{name: "rate limiter down", opts: &Options{RateLimit: &RateLimit{Limiter: failingLimiter{}}}, build: post(alice, callEcho), check: checkRateLimit, status: 503},
 		{name: "streams taken", opts: &Options{MaxStreams: 1}, before: takeStream, build: reqWith(alice, http.MethodGet, nil), check: checkStreams, status: 429},
 		{name: "resource URI upper-case scheme", opts: res, build: post(alice, readURI("CONFIG://admin")), check: checkResourceURI, status: 400},
 		{name: "resource URI dot segment in a batch", opts: res, build: post(alice, "["+readURI("config://x")+","+readURI("config://x/../admin")+"]"), check: checkResourceURI, status: 400},
@@ -138,6 +142,7 @@ func decideCases() []decideCase {
 		{name: "subscribe to the admin resource", opts: res, build: post(alice, `{"jsonrpc":"2.0","id":1,"method":"resources/subscribe","params":{"uri":"config://admin"}}`), check: checkPolicy, status: 403},
 
 		{name: "initialize", build: post(alice, initBody)},
+		{name: "within the rate limit", opts: &Options{RateLimit: &RateLimit{Limiter: plenty{}, Tools: map[string]Limiter{"other": spent{}}}}, build: post(alice, callEcho)},
 		{name: "a stream of another principal's", opts: &Options{MaxStreams: 1}, before: takeStream, build: reqWith(bob, http.MethodGet, nil)},
 		{name: "odd resource URI without resources in the policy", opts: pol, build: post(alice, readURI("CONFIG://admin"))},
 		{name: "unlisted resource in normal form", opts: res, build: post(alice, readURI("config://public"))},
@@ -149,6 +154,22 @@ func decideCases() []decideCase {
 		{name: "own session GET", opts: &Options{Store: boundStore()}, build: reqWith(alice, http.MethodGet, nil, headerSession, "bound")},
 		{name: "modern call", build: post(alice, callEcho, modern...)},
 	}
+}
+
+// spent, plenty and failingLimiter are limiters that always refuse,
+// always allow, and always fail.
+type (
+	spent          struct{}
+	plenty         struct{}
+	failingLimiter struct{}
+)
+
+func (spent) Take(context.Context, string, int) (bool, time.Duration, error) {
+	return false, 1500 * time.Millisecond, nil
+}
+func (plenty) Take(context.Context, string, int) (bool, time.Duration, error) { return true, 0, nil }
+func (failingLimiter) Take(context.Context, string, int) (bool, time.Duration, error) {
+	return false, 0, errors.New("redis: connection refused")
 }
 
 // takeStream holds alice's one stream slot on /mcp.

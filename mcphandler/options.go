@@ -45,6 +45,9 @@ type Options struct {
 	// that supports read deadlines (net/http's does). Default
 	// DefaultBodyReadTimeout.
 	BodyReadTimeout time.Duration
+	// RateLimit, when set, limits each principal's requests: past it,
+	// 429 with Retry-After. Nil means no limit.
+	RateLimit *RateLimit
 	// MaxStreams bounds the GET streams one principal holds open at once
 	// on a route, with or without a session; one more gets 429. Default
 	// DefaultMaxStreams.
@@ -68,6 +71,7 @@ type config struct {
 	bodyTimeout time.Duration
 	route       string
 	maxStreams  int
+	rateLimit   *RateLimit
 	log         *slog.Logger
 	names       map[string]string // names to intern when reading bodies
 }
@@ -101,6 +105,18 @@ func newConfig(o *Options) (*config, error) {
 		return nil, fmt.Errorf("%w: negative BodyReadTimeout", errConfig)
 	case c.bodyTimeout == 0:
 		c.bodyTimeout = DefaultBodyReadTimeout
+	}
+	if o.RateLimit != nil {
+		if o.RateLimit.Limiter == nil {
+			return nil, fmt.Errorf("%w: RateLimit without a Limiter", errConfig)
+		}
+		for name, l := range o.RateLimit.Tools {
+			if l == nil || name == "" {
+				return nil, fmt.Errorf("%w: RateLimit.Tools[%q] without a Limiter", errConfig, name)
+			}
+		}
+		rl := *o.RateLimit
+		c.rateLimit = &rl
 	}
 	switch c.maxStreams = o.MaxStreams; {
 	case c.maxStreams < 0:

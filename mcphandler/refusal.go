@@ -5,6 +5,8 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/mcpauth/mcpauth/authresult"
 	"github.com/mcpauth/mcpauth/jsonrpcerr"
@@ -20,6 +22,8 @@ type refusal struct {
 	message string          // client-safe message
 	id      json.RawMessage // request id to echo; nil means null
 	allow   string          // Allow header of a 405
+	// retryAfter is the Retry-After of a 429.
+	retryAfter time.Duration
 	// err is the cause, for logs. For authentication and authorization
 	// refusals it is the *authresult.Error the status, code and message
 	// come from, and the response carries its challenge.
@@ -53,6 +57,7 @@ var (
 	kindHeaderMatch    = kind{http.StatusBadRequest, CodeHeaderMismatch, "Mcp-Method or Mcp-Name does not match the body"}
 	kindResourceURI    = kind{http.StatusBadRequest, jsonrpcerr.CodeInvalidParams, "params.uri is not a URI in normal form (RFC 3986 section 6)"}
 	kindTooManyStreams = kind{http.StatusTooManyRequests, jsonrpcerr.CodeInvalidRequest, "too many open streams"}
+	kindRateLimited    = kind{http.StatusTooManyRequests, CodeRateLimited, "rate limit exceeded"}
 	kindModernBatch    = kind{http.StatusBadRequest, jsonrpcerr.CodeInvalidRequest, "batches are not allowed in this protocol revision"}
 )
 
@@ -105,6 +110,9 @@ func (h *Handler) respond(w http.ResponseWriter, r *http.Request, f *refusal) {
 	}
 	if f.allow != "" {
 		w.Header().Set("Allow", f.allow)
+	}
+	if f.retryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.FormatInt(int64((f.retryAfter+time.Second-1)/time.Second), 10))
 	}
 	if f.auth {
 		jsonrpcerr.Write(w, f.id, f.err, h.cfg.challenge)
