@@ -76,3 +76,45 @@ func TestGatewayReplicas(t *testing.T) {
 	status, _, _ = gws[1].do(http.MethodPost, alice, liveIn, list)
 	assert.Equal(t, http.StatusNotFound, status, "Redis lost its data: the old session is unknown, never another user's")
 }
+
+// TestGatewayReplicasRateLimit: with -rate-limit 10/s and one Redis,
+// three gateway replicas hold one principal to one bucket: over about 1.5
+// seconds of requests going round the replicas, the burst plus the rate
+// times the time are let through (within 3), the rest are 429 with
+// Retry-After and the request's id; another principal is unaffected.
+func TestGatewayReplicasRateLimit(t *testing.T) {
+	rds := redistest.Start(t)
+	p := startIdP(t, idpOptions{})
+	up := goSDKCounted(t)
+	const aud = "https://mcp.example.com/mcp"
+	gateway := binary(t, "gateway")
+	var gws []*attacker
+	for range 3 {
+		gws = append(gws, newAttacker(t, startExample(t, gateway, false, "-upstream", up.url, "-issuer", p.Issuer,
+			"-audience", aud, "-store", rds.URL(), "-rate-limit", "10/s")))
+	}
+	alice := p.Token(t, aud, "mcp:read")
+	p.SetGrant(t, "bob", "mcp:read")
+	bob := p.Token(t, aud, "mcp:read")
+	ping := `{"jsonrpc":"2.0","id":"r-7","method":"ping"}`
+	allowed, limited := 0, 0
+	start := time.Now()
+	for i := 0; time.Since(start) < 1500*time.Millisecond; i++ {
+		status, hdr, body := gws[i%3].do(http.MethodPost, alice, nil, ping)
+		if status == http.StatusTooManyRequests {
+			limited++
+			assert.NotEmpty(t, hdr.Get("Retry-After"))
+			assert.Contains(t, body, `"id":"r-7"`)
+			assert.Contains(t, body, `-32029`)
+		} else {
+			allowed++
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	elapsed := time.Since(start).Seconds()
+	t.Logf("%d let through, %d limited in %.2fs; one bucket allows %.1f", allowed, limited, elapsed, 10+10*elapsed)
+	assert.InDelta(t, 10+10*elapsed, float64(allowed), 3, "one bucket across the replicas")
+	assert.Positive(t, limited)
+	status, _, _ := gws[0].do(http.MethodPost, bob, nil, ping)
+	assert.NotEqual(t, http.StatusTooManyRequests, status, "bob has his own bucket")
+}

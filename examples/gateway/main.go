@@ -83,7 +83,7 @@ func newHandler(stack *demo.Stack, upstream *url.URL, upstreamToken string, pol 
 	if err != nil {
 		return nil, err
 	}
-	guard, err := mcphandler.New(proxy, &mcphandler.Options{Challenge: stack.Auth.Challenge(), Policy: pol, Store: stack.Store, Logger: log})
+	guard, err := mcphandler.New(proxy, &mcphandler.Options{Challenge: stack.Auth.Challenge(), Policy: pol, Store: stack.Store, RateLimit: stack.RateLimit, Logger: log})
 	if err != nil {
 		return nil, err
 	}

@@ -58,6 +58,7 @@ func newHandler(stack *demo.Stack, stateless bool) (http.Handler, error) {
 	guard, err := mcphandler.New(gosdk.Handler(sdk), &mcphandler.Options{
 		Challenge: stack.Auth.Challenge(),
 		Store:     stack.Store,
+		RateLimit: stack.RateLimit,
 		Policy: &mcphandler.Policy{
 			Methods: map[string][]string{"tools/call": {demo.ScopeRead}, "tools/list": {demo.ScopeRead}},
 			Tools:   map[string][]string{"whoami": nil, "echo": nil, "admin_stats": {demo.ScopeAdmin}},

@@ -12,11 +12,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -61,6 +63,9 @@ type Config struct {
 	// or redis://[user:pass@]host:port/db (rediss:// for TLS), shared by
 	// every replica.
 	Store string
+	// RateLimit is each principal's request rate, "N/s" or "N/m"; "" for
+	// none. With a Redis Store the limit holds across replicas.
+	RateLimit string
 
 	flags *Flags // where each value came from, for errors
 }
@@ -78,6 +83,7 @@ func Register(f *Flags, defaultAddr string) *Config {
 	f.Duration(&c.Leeway, "leeway", "MCPAUTH_LEEWAY", jwtverify.DefaultLeeway, "clock skew tolerated on exp, nbf and iat; 0 for none")
 	f.Bool(&c.Stateless, "stateless", "MCPAUTH_STATELESS", false, "serve MCP without sessions")
 	f.String(&c.Store, "store", "MCPAUTH_STORE", "", "session bindings: redis://[user:pass@]host:port/db shared by replicas (rediss:// for TLS); default: in memory")
+	f.String(&c.RateLimit, "rate-limit", "MCPAUTH_RATE_LIMIT", "", "requests per principal, such as 10/s or 600/m (past it: 429); shared by replicas with -store; default: none")
 	f.String(&c.IntrospectionURL, "introspection-url", "MCPAUTH_INTROSPECTION_URL", "", "token introspection endpoint (RFC 7662) for tokens that are not JWTs; default: the issuer's, from its metadata")
 	f.String(&c.IntrospectionClientID, "introspection-client-id", "MCPAUTH_INTROSPECTION_CLIENT_ID", "", "this server's client id at the introspection endpoint; with it, tokens that are not JWTs are introspected")
 	f.String(&c.IntrospectionClientSecret, "introspection-client-secret", "MCPAUTH_INTROSPECTION_CLIENT_SECRET", "", "this server's client secret at the introspection endpoint")
@@ -113,6 +119,11 @@ func (c *Config) Validate() error {
 			return fmt.Errorf("%s: %v (want redis://[user:pass@]host:port/db)", c.Source("store"), err)
 		}
 	}
+	if c.RateLimit != "" {
+		if _, err := parseRate(c.RateLimit); err != nil {
+			return fmt.Errorf("%s %q: %v", c.Source("rate-limit"), c.RateLimit, err)
+		}
+	}
 	switch {
 	case c.JWKSURL != "" && len(c.Issuers) != 1:
 		return fmt.Errorf("%s needs exactly one -issuer (env MCPAUTH_ISSUER), the identity provider whose keys it holds; without it each issuer's keys are discovered", c.Source("jwks-url"))
@@ -128,6 +139,21 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("%s with several -issuer needs -introspection-url (env MCPAUTH_INTROSPECTION_URL)", c.Source("introspection-client-id"))
 	}
 	return nil
+}
+
+// parseRate reads "N/s" or "N/m" as requests per second.
+func parseRate(s string) (float64, error) {
+	n, unit, ok := strings.Cut(s, "/")
+	v, err := strconv.ParseFloat(n, 64)
+	switch {
+	case !ok || err != nil || !(v > 0) || math.IsInf(v, 0):
+		return 0, errors.New("want a positive number per second or minute, such as 10/s or 600/m")
+	case unit == "s":
+		return v, nil
+	case unit == "m":
+		return v / 60, nil
+	}
+	return 0, errors.New(`the unit is "s" or "m", such as 10/s or 600/m`)
 }
 
 // firstSet returns the first of the named introspection flags that is set.
@@ -170,7 +196,9 @@ type Stack struct {
 	// IntrospectionEndpoint is where Introspection asks.
 	IntrospectionEndpoint string
 	// Store holds the session bindings; nil means the guard's own memory.
-	Store     mcphandler.Store
+	Store mcphandler.Store
+	// RateLimit limits each principal's requests; nil means no limit.
+	RateLimit *mcphandler.RateLimit
 	closers   []func() error
 	storeAddr string   // the Redis of Store, for Announce
 	Key       *Key     // nil with a real identity provider
@@ -255,6 +283,23 @@ func NewStack(c *Config, baseURL string) (*Stack, error) {
 		}
 		s.Store, s.storeAddr = store, opts.Addr
 		s.closers = append(s.closers, rdb.Close)
+		if c.RateLimit != "" {
+			rate, _ := parseRate(c.RateLimit) // validated above
+			l, err := redisstore.NewLimiter(&redisstore.LimiterOptions{Client: rdb, Rate: rate})
+			if err != nil {
+				s.Close()
+				return nil, fmt.Errorf("%s: %w", c.Source("rate-limit"), err)
+			}
+			s.RateLimit = &mcphandler.RateLimit{Limiter: l}
+		}
+	} else if c.RateLimit != "" {
+		rate, _ := parseRate(c.RateLimit)
+		l, err := mcphandler.NewMemoryLimiter(&mcphandler.MemoryLimiterOptions{Rate: rate})
+		if err != nil {
+			s.Close()
+			return nil, fmt.Errorf("%s: %w", c.Source("rate-limit"), err)
+		}
+		s.RateLimit = &mcphandler.RateLimit{Limiter: l}
 	}
 	return s, nil
 }

@@ -72,6 +72,15 @@ func TestFlags(t *testing.T) {
 			assert.Equal(t, "redis://u:p@127.0.0.1:6379/2", c.Store)
 		}},
 		{name: "bad store from env", env: map[string]string{"MCPAUTH_STORE": "127.0.0.1:6379"}, wantErr: "MCPAUTH_STORE"},
+		{name: "rate per second", args: []string{"-rate-limit", "10/s"}, check: func(t *testing.T, c *Config) { assert.Equal(t, "10/s", c.RateLimit) }},
+		{name: "rate per minute from env", env: map[string]string{"MCPAUTH_RATE_LIMIT": "600/m"}, check: func(t *testing.T, c *Config) {
+			r, err := parseRate(c.RateLimit)
+			require.NoError(t, err)
+			assert.Equal(t, 10.0, r)
+		}},
+		{name: "rate without unit", args: []string{"-rate-limit", "10"}, wantErr: "-rate-limit"},
+		{name: "rate per hour", env: map[string]string{"MCPAUTH_RATE_LIMIT": "10/h"}, wantErr: "MCPAUTH_RATE_LIMIT"},
+		{name: "rate zero", args: []string{"-rate-limit", "0/s"}, wantErr: "-rate-limit"},
 		{name: "loopback http is fine", args: []string{"-audience", "http://127.0.0.1:8080/mcp"}, check: func(t *testing.T, c *Config) {}},
 	}
 	for _, tt := range tests {
