@@ -82,6 +82,15 @@ type Options struct {
 	MaxPerPrincipal int
 	// Timeout bounds each operation. Default DefaultTimeout.
 	Timeout time.Duration
+	// LocalCache, when positive, lets a replica answer a check from its
+	// own memory for that long after Redis last confirmed the binding, so
+	// that a session's steady requests cost no round trip. Only positive
+	// answers for the exact id and principal are kept: the cache can
+	// never admit another principal. The price is that a session ended on
+	// another replica (a DELETE, an eviction) still works here for up to
+	// LocalCache; one ended on this replica stops at once. Zero (the
+	// default) asks Redis every time.
+	LocalCache time.Duration
 }
 
 // Store is an [mcphandler.Store] in Redis. It is safe for concurrent use
@@ -92,6 +101,7 @@ type Store struct {
 	ttl     time.Duration
 	max     int
 	timeout time.Duration
+	local   *localCache // nil without Options.LocalCache
 }
 
 var _ mcphandler.Store = (*Store)(nil)
@@ -110,8 +120,8 @@ func New(opts *Options) (*Store, error) {
 	}
 	s := &Store{c: opts.Client, prefix: opts.Prefix, ttl: opts.IdleTTL, max: opts.MaxPerPrincipal, timeout: opts.Timeout}
 	switch {
-	case s.ttl < 0 || s.max < 0 || s.timeout < 0:
-		return nil, fmt.Errorf("%w: negative IdleTTL, MaxPerPrincipal or Timeout", errConfig)
+	case s.ttl < 0 || s.max < 0 || s.timeout < 0 || opts.LocalCache < 0:
+		return nil, fmt.Errorf("%w: negative IdleTTL, MaxPerPrincipal, Timeout or LocalCache", errConfig)
 	case strings.ContainsAny(s.prefix, "{} \r\n"):
 		return nil, fmt.Errorf("%w: Prefix %q has braces, spaces or line breaks", errConfig, s.prefix)
 	}
@@ -129,6 +139,12 @@ func New(opts *Options) (*Store, error) {
 	}
 	if s.timeout == 0 {
 		s.timeout = DefaultTimeout
+	}
+	if opts.LocalCache > 0 {
+		if opts.LocalCache >= s.ttl {
+			return nil, fmt.Errorf("%w: LocalCache must be shorter than IdleTTL", errConfig)
+		}
+		s.local = newLocalCache(opts.LocalCache, time.Now)
 	}
 	return s, nil
 }
@@ -216,6 +232,7 @@ func (s *Store) Bind(ctx context.Context, id string, key mcphandler.Key) ([]mcph
 		ended := make([]mcphandler.Binding, 0, len(r))
 		for _, v := range r {
 			if e, ok := v.(string); ok {
+				s.local.forget(e)
 				ended = append(ended, mcphandler.Binding{ID: e, Key: key})
 			}
 		}
@@ -226,6 +243,9 @@ func (s *Store) Bind(ctx context.Context, id string, key mcphandler.Key) ([]mcph
 
 // Check implements [mcphandler.Store].
 func (s *Store) Check(ctx context.Context, id string, key mcphandler.Key) (bool, error) {
+	if s.local.has(id, key) {
+		return true, nil
+	}
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
 	n, err := checkScript.Run(ctx, s.c, []string{s.sessionKey(id), s.principalKey(key)},
@@ -233,11 +253,15 @@ func (s *Store) Check(ctx context.Context, id string, key mcphandler.Key) (bool,
 	if err != nil {
 		return false, fmt.Errorf("redisstore: check: %w", err)
 	}
+	if n == 1 {
+		s.local.put(id, key)
+	}
 	return n == 1, nil
 }
 
 // Delete implements [mcphandler.Store].
 func (s *Store) Delete(ctx context.Context, id string) error {
+	s.local.forget(id)
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
 	if err := deleteScript.Run(ctx, s.c, []string{s.sessionKey(id)}, id, s.prefix).Err(); err != nil {
