@@ -63,3 +63,52 @@ func Example() {
 	// alice calls reset: 403 Bearer error="insufficient_scope", error_description="insufficient scope", scope="admin"
 	// alice calls echo: 200
 }
+
+// Rotating the secret of state handles across replicas, in the three steps
+// NewHandles describes. Each replica reads its secrets from configuration;
+// here two replicas go through each step together.
+func ExampleNewHandles_rotation() {
+	old := []byte("the old secret, 32 random bytes!")
+	next := []byte("the new secret, 32 random bytes!")
+	alice := &authresult.Principal{Subject: "alice", Issuer: "https://idp.example"}
+
+	replicas := func(secret []byte, accepted ...[]byte) (a, b *mcphandler.Handles) {
+		a, err := mcphandler.NewHandles(secret, accepted...)
+		if err != nil {
+			panic(err)
+		}
+		b, err = mcphandler.NewHandles(secret, accepted...)
+		if err != nil {
+			panic(err)
+		}
+		return a, b
+	}
+	opens := func(h *mcphandler.Handles, sealed string) bool {
+		_, err := h.Open(alice, sealed)
+		return err == nil
+	}
+
+	a, _ := replicas(old)
+	sealedWithOld, _ := a.Seal(alice, "cart-42")
+
+	_, b := replicas(old, next) // 1. still sealing with old, learning next
+	fmt.Println("step 1, old handle:", opens(b, sealedWithOld))
+
+	a, b = replicas(next, old) // 2. sealing with next, still opening old
+	sealedWithNext, _ := a.Seal(alice, "cart-42")
+	fmt.Println("step 2, old handle:", opens(b, sealedWithOld))
+	fmt.Println("step 2, new handle:", opens(b, sealedWithNext))
+
+	_, b = replicas(next) // 3. old handles no longer in use
+	fmt.Println("step 3, old handle:", opens(b, sealedWithOld))
+	fmt.Println("step 3, new handle:", opens(b, sealedWithNext))
+	_, err := mcphandler.NewHandles(next, next)
+	fmt.Println(err)
+	// Output:
+	// step 1, old handle: true
+	// step 2, old handle: true
+	// step 2, new handle: true
+	// step 3, old handle: false
+	// step 3, new handle: true
+	// mcphandler: invalid options: accepted handle secret 1 repeats the handle secret
+}
