@@ -140,7 +140,9 @@ func (h *Handles) Open(p *authresult.Principal, sealed string) (string, error) {
 		return "", unknownHandle()
 	}
 	handle, tag := sealed[:i], sealed[i+1:]
-	got, err := b64.DecodeString(tag)
+	// Strict: the 4 bits left over in the last character must be zero, so
+	// that only the spelling Seal wrote opens, not 16 of them.
+	got, err := b64.Strict().DecodeString(tag)
 	if err != nil || len(got) != macLen {
 		return "", unknownHandle()
 	}
