@@ -133,6 +133,7 @@ func decideCases() []decideCase {
 
 		{name: "rate limit spent", opts: &Options{RateLimit: &RateLimit{Limiter: spent{}}}, build: post(alice, callEcho), check: checkRateLimit, status: 429},
 		{name: "a tool's rate limit spent", opts: &Options{Policy: &Policy{AllowUndeclaredTools: true}, RateLimit: &RateLimit{Limiter: plenty{}, Tools: map[string]Limiter{"echo": spent{}}}}, build: post(alice, callEcho), check: checkRateLimit, status: 429},
+		{name: "batch over the burst", opts: &Options{RateLimit: &RateLimit{Limiter: overBurst{}}}, build: post(alice, callEcho), check: checkRateLimit, status: 400},
 		{name: "rate limiter down", opts: &Options{RateLimit: &RateLimit{Limiter: failingLimiter{}}}, build: post(alice, callEcho), check: checkRateLimit, status: 503},
 		{name: "streams taken", opts: &Options{MaxStreams: 1}, before: takeStream, build: reqWith(alice, http.MethodGet, nil), check: checkStreams, status: 429},
 		{name: "resource URI upper-case scheme", opts: res, build: post(alice, readURI("CONFIG://admin")), check: checkResourceURI, status: 400},
@@ -162,7 +163,12 @@ type (
 	spent          struct{}
 	plenty         struct{}
 	failingLimiter struct{}
+	overBurst      struct{}
 )
+
+func (overBurst) Take(context.Context, string, int) (bool, time.Duration, error) {
+	return false, -1, nil
+}
 
 func (spent) Take(context.Context, string, int) (bool, time.Duration, error) {
 	return false, 1500 * time.Millisecond, nil

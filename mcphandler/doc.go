@@ -30,7 +30,7 @@
 //	body                a POST body over Options.MaxBodyBytes, late, or unreadable  413, 408, 400
 //	jsonrpc             invalid JSON or UTF-8, duplicate or case-variant members    400, -32700 or -32600
 //	method_headers      Mcp-Method/Mcp-Name not matching the body (2026-07-28)      400, -32020
-//	rate_limit          past the principal's (or a tool's) Options.RateLimit        429 + Retry-After, 503
+//	rate_limit          past the principal's (or a tool's) Options.RateLimit        429 + Retry-After, 400, 503
 //	resource_uri        a resource URI not in normal form, while Policy names any   400, -32602
 //	policy              a call the Policy does not allow                           403 insufficient_scope
 //	session             two session ids; one not bound to this principal and route 400, 404 -32001, 503

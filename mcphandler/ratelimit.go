@@ -23,7 +23,8 @@ const CodeRateLimited = -32029
 // be safe for concurrent use.
 type Limiter interface {
 	// Take takes n tokens from key's bucket. When it holds fewer, it
-	// takes none and reports how long until it holds n. An error refuses
+	// takes none and reports how long until it holds n, or a negative
+	// duration when it never can (n is over the burst). An error refuses
 	// the request with 503: a limiter that cannot answer lets nothing
 	// through.
 	Take(ctx context.Context, key string, n int) (ok bool, retryAfter time.Duration, err error)
@@ -71,6 +72,8 @@ func (h *Handler) take(q *request, l Limiter, key string, n int) *refusal {
 	switch {
 	case err != nil:
 		return authRefusal(checkRateLimit, q.firstID(), authresult.Unavailable("rate limiter unavailable", 0, err))
+	case !ok && wait < 0:
+		return kindOverBurst.refuse(checkRateLimit, q.firstID())
 	case !ok:
 		f := kindRateLimited.refuse(checkRateLimit, q.firstID())
 		f.retryAfter = max(wait, time.Second)
@@ -143,8 +146,11 @@ func (l *MemoryLimiter) Take(_ context.Context, key string, n int) (bool, time.D
 		}
 		b = bucket{tokens: l.burst, at: now}
 	}
-	tokens := l.fill(b, now)
 	need := float64(n)
+	if need > l.burst {
+		return false, -1, nil
+	}
+	tokens := l.fill(b, now)
 	if tokens < need {
 		l.buckets[key] = bucket{tokens: tokens, at: now}
 		return false, time.Duration((need - tokens) / l.rate * float64(time.Second)), nil

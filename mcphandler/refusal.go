@@ -58,6 +58,7 @@ var (
 	kindResourceURI    = kind{http.StatusBadRequest, jsonrpcerr.CodeInvalidParams, "params.uri is not a URI in normal form (RFC 3986 section 6)"}
 	kindTooManyStreams = kind{http.StatusTooManyRequests, jsonrpcerr.CodeInvalidRequest, "too many open streams"}
 	kindRateLimited    = kind{http.StatusTooManyRequests, CodeRateLimited, "rate limit exceeded"}
+	kindOverBurst      = kind{http.StatusBadRequest, CodeRateLimited, "batch larger than the rate limit allows at once"}
 	kindModernBatch    = kind{http.StatusBadRequest, jsonrpcerr.CodeInvalidRequest, "batches are not allowed in this protocol revision"}
 )
 

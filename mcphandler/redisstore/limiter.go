@@ -71,12 +71,13 @@ func NewLimiter(opts *LimiterOptions) (*Limiter, error) {
 }
 
 // takeScript takes ARGV[3] tokens from the bucket KEYS[1] refilled at
-// ARGV[1] per second up to ARGV[2]: {1, 0} when taken, else {0, the
-// milliseconds until it holds them}.
+// ARGV[1] per second up to ARGV[2]: {1, 0} when taken, {0, -1} when it
+// can never hold them, else {0, the milliseconds until it holds them}.
 var takeScript = redis.NewScript(`
 local rate, burst, n = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+if n > burst then return {0, -1} end
 local b = redis.call('HMGET', KEYS[1], 'tokens', 'at')
 local tokens, at = tonumber(b[1]), tonumber(b[2])
 if not tokens then tokens, at = burst, now end

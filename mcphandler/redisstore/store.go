@@ -82,16 +82,26 @@ type Options struct {
 	MaxPerPrincipal int
 	// Timeout bounds each operation. Default DefaultTimeout.
 	Timeout time.Duration
-	// LocalCache, when positive, lets a replica answer a check from its
-	// own memory for that long after Redis last confirmed the binding, so
-	// that a session's steady requests cost no round trip. Only positive
-	// answers for the exact id and principal are kept: the cache can
-	// never admit another principal. The price is that a session ended on
-	// another replica (a DELETE, an eviction) still works here for up to
-	// LocalCache; one ended on this replica stops at once. Zero (the
-	// default) asks Redis every time.
+	// LocalCache, when positive (at most MaxLocalCache), lets a replica
+	// answer a check from its own memory for that long after Redis last
+	// confirmed the binding, so that a session's steady requests cost no
+	// round trip. Only positive answers for the exact id and principal
+	// are kept, and an ended id cannot be bound again, by anyone, for
+	// MaxLocalCache (every store leaves a tombstone), so a cached answer
+	// never admits a principal into a session that is now another's. The
+	// price is that a session ended on another replica (a DELETE, an
+	// eviction) still works here for up to LocalCache; one ended on this
+	// replica stops at once. Zero (the default) asks Redis every time.
 	LocalCache time.Duration
 }
+
+// MaxLocalCache bounds Options.LocalCache. It is also how long an ended
+// session id stays unbindable (its tombstone), on every store whatever
+// its own LocalCache, so that no replica's cached answer can outlive it.
+const MaxLocalCache = 10 * time.Second
+
+// tombstone is MaxLocalCache; the package's tests shorten it.
+var tombstone = MaxLocalCache
 
 // Store is an [mcphandler.Store] in Redis. It is safe for concurrent use
 // by any number of replicas.
@@ -141,8 +151,8 @@ func New(opts *Options) (*Store, error) {
 		s.timeout = DefaultTimeout
 	}
 	if opts.LocalCache > 0 {
-		if opts.LocalCache >= s.ttl {
-			return nil, fmt.Errorf("%w: LocalCache must be shorter than IdleTTL", errConfig)
+		if opts.LocalCache >= s.ttl || opts.LocalCache > MaxLocalCache {
+			return nil, fmt.Errorf("%w: LocalCache must be at most MaxLocalCache and shorter than IdleTTL", errConfig)
 		}
 		s.local = newLocalCache(opts.LocalCache, time.Now)
 	}
@@ -156,19 +166,28 @@ func (s *Store) sessionKey(id string) string {
 	return s.prefix + "s:" + hex.EncodeToString(sum[:])
 }
 
+// tombstoneKey is the key that keeps an ended id unbindable.
+func (s *Store) tombstoneKey(id string) string {
+	sum := sha1.Sum([]byte(id))
+	return s.prefix + "t:" + hex.EncodeToString(sum[:])
+}
+
 // principalKey is the key of the sorted set of key's sessions.
 func (s *Store) principalKey(key mcphandler.Key) string {
 	return s.prefix + "p:" + hex.EncodeToString(key[:])
 }
 
 // bindScript binds ARGV[1] (the id) to ARGV[2] (the binding key, hex):
-// -1 when the id is bound to another key; otherwise the ids it ended,
-// expired ones and, past ARGV[4] sessions, the least recently used.
-// KEYS[1] is the session, KEYS[2] the principal's set; ARGV[3] the idle
-// TTL in milliseconds, ARGV[5] the prefix.
+// -1 when the id is bound to another key or was ended less than a
+// tombstone ago; otherwise the ids it ended, expired ones and, past
+// ARGV[4] sessions, the least recently used (each leaving a tombstone of
+// ARGV[6] milliseconds). KEYS[1] is the session, KEYS[2] the principal's
+// set, KEYS[3] the session's tombstone; ARGV[3] the idle TTL in
+// milliseconds, ARGV[5] the prefix.
 var bindScript = redis.NewScript(`
 local cur = redis.call('GET', KEYS[1])
 if cur and cur ~= ARGV[2] then return -1 end
+if redis.call('EXISTS', KEYS[3]) == 1 then return -1 end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local ttl = tonumber(ARGV[3])
@@ -182,8 +201,12 @@ if over > 0 then
   for _, v in ipairs(victims) do
     if v ~= ARGV[1] then
       redis.call('ZREM', KEYS[2], v)
-      local sk = ARGV[5] .. 's:' .. redis.sha1hex(v)
-      if redis.call('GET', sk) == ARGV[2] then redis.call('DEL', sk) end
+      local h = redis.sha1hex(v)
+      local sk = ARGV[5] .. 's:' .. h
+      if redis.call('GET', sk) == ARGV[2] then
+        redis.call('DEL', sk)
+        redis.call('SET', ARGV[5] .. 't:' .. h, '1', 'PX', ARGV[6])
+      end
       ended[#ended + 1] = v
     end
   end
@@ -204,12 +227,14 @@ redis.call('PEXPIRE', KEYS[2], ARGV[3])
 return 1
 `)
 
-// deleteScript forgets the session KEYS[1] (id ARGV[1]) and removes it
-// from its principal's set.
+// deleteScript forgets the session KEYS[1] (id ARGV[1]), removes it from
+// its principal's set and leaves its tombstone KEYS[2] for ARGV[3]
+// milliseconds.
 var deleteScript = redis.NewScript(`
 local owner = redis.call('GET', KEYS[1])
 if not owner then return 0 end
 redis.call('DEL', KEYS[1])
+redis.call('SET', KEYS[2], '1', 'PX', ARGV[3])
 redis.call('ZREM', ARGV[2] .. 'p:' .. owner, ARGV[1])
 return 1
 `)
@@ -218,8 +243,8 @@ return 1
 func (s *Store) Bind(ctx context.Context, id string, key mcphandler.Key) ([]mcphandler.Binding, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
-	res, err := bindScript.Run(ctx, s.c, []string{s.sessionKey(id), s.principalKey(key)},
-		id, hex.EncodeToString(key[:]), s.ttl.Milliseconds(), s.max, s.prefix).Result()
+	res, err := bindScript.Run(ctx, s.c, []string{s.sessionKey(id), s.principalKey(key), s.tombstoneKey(id)},
+		id, hex.EncodeToString(key[:]), s.ttl.Milliseconds(), s.max, s.prefix, tombstone.Milliseconds()).Result()
 	if err != nil {
 		return nil, fmt.Errorf("redisstore: bind: %w", err)
 	}
@@ -264,7 +289,7 @@ func (s *Store) Delete(ctx context.Context, id string) error {
 	s.local.forget(id)
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
-	if err := deleteScript.Run(ctx, s.c, []string{s.sessionKey(id)}, id, s.prefix).Err(); err != nil {
+	if err := deleteScript.Run(ctx, s.c, []string{s.sessionKey(id), s.tombstoneKey(id)}, id, s.prefix, tombstone.Milliseconds()).Err(); err != nil {
 		return fmt.Errorf("redisstore: delete: %w", err)
 	}
 	return nil

@@ -68,7 +68,16 @@ func TestStore(t *testing.T) {
 	assert.False(t, ok, "a delete on one replica ends it on all, at once")
 	require.NoError(t, a.Delete(ctx, "s1"), "deleting twice is fine")
 	_, err = a.Bind(ctx, "s1", bob)
-	assert.NoError(t, err, "a deleted id is free")
+	assert.ErrorIs(t, err, mcphandler.ErrSessionTaken, "an ended id stays unbindable for a tombstone")
+	defer func(d time.Duration) { tombstone = d }(tombstone)
+	tombstone = 50 * time.Millisecond
+	require.NoError(t, a.Delete(ctx, "s2-never-bound"))
+	_, err = a.Bind(ctx, "s3", alice)
+	require.NoError(t, err)
+	require.NoError(t, a.Delete(ctx, "s3"))
+	time.Sleep(100 * time.Millisecond)
+	_, err = a.Bind(ctx, "s3", bob)
+	assert.NoError(t, err, "then it is free")
 }
 
 // TestStoreConcurrentBind: many replicas race to bind one id to different

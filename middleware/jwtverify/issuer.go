@@ -52,8 +52,8 @@ func newIssuer(spec string, o *Options, io IssuerOptions) (*issuer, error) {
 			return nil, fmt.Errorf("issuer %q: a template has exactly one {claim} placeholder", spec)
 		}
 		is.prefix, is.claim, is.suffix = spec[:open], spec[open+1:open+end], spec[open+end+1:]
-		if !validTemplateValue(is.claim) || is.prefix == "" {
-			return nil, fmt.Errorf("issuer %q: the placeholder must name a claim and follow the issuer's origin", spec)
+		if !validTemplateValue(is.claim) || !pathPrefix(is.prefix) {
+			return nil, fmt.Errorf("issuer %q: the placeholder must name a claim and stand in the path, after the issuer's origin and a slash", spec)
 		}
 	}
 	auds := o.Audiences
@@ -84,6 +84,18 @@ func newIssuer(spec string, o *Options, io IssuerOptions) (*issuer, error) {
 		}
 	}
 	return is, nil
+}
+
+// pathPrefix reports whether prefix is an absolute URL's origin followed
+// by a slash and perhaps more path: a placeholder after it can choose a
+// path segment, never the host.
+func pathPrefix(prefix string) bool {
+	scheme, rest, ok := strings.Cut(prefix, "://")
+	if !ok || (scheme != "https" && scheme != "http") {
+		return false
+	}
+	host, _, ok := strings.Cut(rest, "/")
+	return ok && host != "" && !strings.ContainsAny(host, "?#@")
 }
 
 // validTemplateValue reports whether s may fill an issuer template: a

@@ -199,7 +199,8 @@ func decodePayload(seg string, buf []byte) (map[string]any, error) {
 // through encoding/json; strings, numbers and literals, which most claims
 // are, are read in place, and names and strings without escapes share
 // one copy of the payload, so large claim sets cost little more than the
-// scan.
+// scan. A payload nested deeper than jsonscan.MaxDepth is refused, which
+// encoding/json would read.
 func decodeClaims(raw []byte) (map[string]any, error) {
 	m := make(map[string]any, 16)
 	all := string(raw) // the one copy the strings share

@@ -111,12 +111,13 @@ func (c *Config) Validate() error {
 			continue
 		}
 		if err := checkURL(u.value); err != nil {
-			return fmt.Errorf("%s %q: %v", c.Source(u.name), u.value, err)
+			return fmt.Errorf("%s %s: %v", c.Source(u.name), redacted(u.value), err)
 		}
 	}
 	if c.Store != "" {
 		if _, err := redis.ParseURL(c.Store); err != nil {
-			return fmt.Errorf("%s: %v (want redis://[user:pass@]host:port/db)", c.Source("store"), err)
+			// go-redis's error quotes the URL, password and all.
+			return fmt.Errorf("%s %s: not a Redis URL (want redis://[user:pass@]host:port/db)", c.Source("store"), redacted(c.Store))
 		}
 	}
 	if c.RateLimit != "" {
@@ -164,6 +165,16 @@ func firstSet(c *Config, names ...string) string {
 		}
 	}
 	return names[0]
+}
+
+// redacted is s quoted for an error, with any password replaced; a value
+// that is not a URL at all is not shown.
+func redacted(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return "(not a URL)"
+	}
+	return strconv.Quote(u.Redacted())
 }
 
 // checkURL requires an absolute https URL, or http on a loopback host,
