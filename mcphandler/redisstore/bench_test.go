@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -43,12 +44,12 @@ func (rt *roundTrips) report(b *testing.B) {
 
 // benchRedis is a store on a loopback redis-server, its client counting
 // round trips; the benchmark is skipped without redis-server.
-func benchRedis(b *testing.B) (*Store, *roundTrips) {
+func benchRedis(b *testing.B, local time.Duration) (*Store, *roundTrips) {
 	r := redistest.Start(b)
 	c := r.Client()
 	rt := &roundTrips{}
 	c.AddHook(rt)
-	s, err := New(&Options{Client: c})
+	s, err := New(&Options{Client: c, LocalCache: local})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -81,7 +82,7 @@ func benchCheck(b *testing.B, s mcphandler.Store, rt *roundTrips) {
 
 // BenchmarkCheckRedis is Store.Check of a bound session on loopback Redis.
 func BenchmarkCheckRedis(b *testing.B) {
-	s, rt := benchRedis(b)
+	s, rt := benchRedis(b, 0)
 	benchCheck(b, s, rt)
 }
 
@@ -180,7 +181,14 @@ func benchGuard(b *testing.B, store mcphandler.Store, rt *roundTrips) {
 
 // BenchmarkGuardRedis is the guard with the Redis store.
 func BenchmarkGuardRedis(b *testing.B) {
-	s, rt := benchRedis(b)
+	s, rt := benchRedis(b, 0)
+	benchGuard(b, s, rt)
+}
+
+// BenchmarkGuardRedisLocalCache is BenchmarkGuardRedis with a local cache
+// of confirmed bindings: no round trip in steady state.
+func BenchmarkGuardRedisLocalCache(b *testing.B) {
+	s, rt := benchRedis(b, MaxLocalCache)
 	benchGuard(b, s, rt)
 }
 
