@@ -129,6 +129,9 @@ func readSources() error {
 // started is a running example and what it printed.
 type started struct {
 	endpoint, metadata, reader, admin string
+	// stop stops the process (SIGTERM, then a kill), as a crash or a
+	// rolling restart would; the test's cleanup does it otherwise.
+	stop func()
 }
 
 // start runs an example binary on a free loopback port and waits until it
@@ -152,12 +155,16 @@ func startExample(t *testing.T, bin string, tokens bool, args ...string) started
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
 	require.NoError(t, cmd.Start())
-	t.Cleanup(func() {
-		cancel()
-		_ = cmd.Wait()
-	})
+	var stopOnce sync.Once
+	stop := func() {
+		stopOnce.Do(func() {
+			cancel()
+			_ = cmd.Wait()
+		})
+	}
+	t.Cleanup(stop)
 
-	var s started
+	s := started{stop: stop}
 	lines := make(chan string)
 	go func() {
 		defer close(lines)

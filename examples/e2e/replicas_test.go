@@ -14,8 +14,8 @@ import (
 // TestGatewayReplicas runs three examples/gateway processes sharing one
 // real redis-server, in front of one go-sdk upstream, trusting one real
 // authorization server, and a client that goes round the replicas: the
-// owner's session works on every replica and on one started later (a
-// restarted replica holds nothing of its own); another user with the id
+// owner's session works on every replica, on the one that made it after
+// it is stopped and started again, and on one started later; another user with the id
 // is 404 on every replica; a DELETE on one ends it on all; with Redis
 // stopped every replica answers 503 and the upstream keeps no session it
 // made meanwhile; with Redis back they recover.
@@ -27,6 +27,10 @@ func TestGatewayReplicas(t *testing.T) {
 	gateway := binary(t, "gateway")
 	replica := func() *attacker {
 		return newAttacker(t, startExample(t, gateway, false, "-upstream", up.url, "-issuer", p.Issuer, "-audience", aud, "-store", rds.URL()))
+	}
+	restart := func(gw *attacker) *attacker {
+		gw.gw.stop()
+		return replica()
 	}
 	gws := []*attacker{replica(), replica(), replica()}
 	alice := p.Token(t, aud, "mcp:read")
@@ -42,11 +46,14 @@ func TestGatewayReplicas(t *testing.T) {
 		status, _, _ = gw.do(http.MethodPost, bob, in, list)
 		assert.Equal(t, http.StatusNotFound, status, "another user on replica %d", i)
 	}
+	gws[0] = restart(gws[0]) // the replica that made the session stops and comes back
 	later := replica()
-	status, _, body := later.do(http.MethodPost, alice, in, list)
-	assert.Equal(t, http.StatusOK, status, "a replica started after the session was made: %s", body)
+	for name, gw := range map[string]*attacker{"restarted": gws[0], "started later": later} {
+		status, _, body := gw.do(http.MethodPost, alice, in, list)
+		assert.Equal(t, http.StatusOK, status, "the %s replica serves the session: %s", name, body)
+	}
 
-	status, _, _ = gws[1].do(http.MethodDelete, alice, in, "")
+	status, _, _ := gws[1].do(http.MethodDelete, alice, in, "")
 	require.Equal(t, http.StatusNoContent, status)
 	for i, gw := range append(gws, later) {
 		status, _, _ := gw.do(http.MethodPost, alice, in, list)
