@@ -18,8 +18,52 @@ import (
 // time arithmetic.
 const MaxNumericDate = 253402300799
 
-// Reader reads members; Err is the sentinel its errors wrap.
-type Reader struct{ Err error }
+// Reader reads members; its errors wrap Err for a malformed member, and
+// the three time sentinels for a failed time check (see Times).
+type Reader struct {
+	Err                                  error
+	Expired, NotYetValid, IssuedInFuture error
+}
+
+// Window names the time check that failed (Times).
+type Window int
+
+// The time checks.
+const (
+	Malformed      Window = iota // a time claim is not a NumericDate
+	Expired                      // now is at or after exp plus the leeway
+	NotYetValid                  // nbf is after now plus the leeway
+	IssuedInFuture               // iat is after now plus the leeway
+)
+
+// Times checks the time claims of m at now with leeway: exp, when
+// present, must be after now less the leeway; nbf and iat, when present,
+// not after now plus the leeway. It calls fail for each failed check,
+// with the cause (wrapping the Reader's sentinel for it), and returns
+// exp and whether it is present (malformed included).
+func (r Reader) Times(m map[string]any, now time.Time, leeway time.Duration, fail func(Window, error)) (exp time.Time, hasExp bool) {
+	exp, hasExp, err := r.Time(m, "exp")
+	switch {
+	case err != nil:
+		fail(Malformed, err)
+	case hasExp && !now.Before(exp.Add(leeway)):
+		fail(Expired, fmt.Errorf("%w: exp %s, now %s", r.Expired, exp.Format(time.RFC3339), now.Format(time.RFC3339)))
+	}
+	for _, c := range [...]struct {
+		name string
+		w    Window
+		err  error
+	}{{"nbf", NotYetValid, r.NotYetValid}, {"iat", IssuedInFuture, r.IssuedInFuture}} {
+		t, has, err := r.Time(m, c.name)
+		switch {
+		case err != nil:
+			fail(Malformed, err)
+		case has && now.Add(leeway).Before(t):
+			fail(c.w, fmt.Errorf("%w: %s %s, now %s", c.err, c.name, t.Format(time.RFC3339), now.Format(time.RFC3339)))
+		}
+	}
+	return exp, hasExp
+}
 
 // Time reads a NumericDate (RFC 7519 §2): a JSON number of seconds,
 // possibly fractional. Strings such as "9999999999", negative,

@@ -65,3 +65,44 @@ func TestScopesEmpty(t *testing.T) {
 	require.NoError(t, err)
 	assert.Nil(t, got, "no scopes is nil")
 }
+
+func TestTimes(t *testing.T) {
+	errExp, errNbf, errIat := errors.New("expired"), errors.New("nbf"), errors.New("iat")
+	r := Reader{Err: errClaim, Expired: errExp, NotYetValid: errNbf, IssuedInFuture: errIat}
+	now := time.Unix(1_800_000_000, 0)
+	n := float64(now.Unix())
+	tests := []struct {
+		name string
+		m    map[string]any
+		want []Window
+	}{
+		{"valid", map[string]any{"exp": n + 10, "nbf": n, "iat": n}, nil},
+		{"within the leeway", map[string]any{"exp": n - 30, "nbf": n + 30, "iat": n + 30}, nil},
+		{"expired", map[string]any{"exp": n - 60}, []Window{Expired}},
+		{"not yet valid", map[string]any{"exp": n + 10, "nbf": n + 61}, []Window{NotYetValid}},
+		{"issued in the future", map[string]any{"iat": n + 61}, []Window{IssuedInFuture}},
+		{"all three, and a malformed one", map[string]any{"exp": n - 61, "nbf": "x", "iat": n + 61}, []Window{Expired, Malformed, IssuedInFuture}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got []Window
+			_, _ = r.Times(tt.m, now, time.Minute, func(w Window, err error) {
+				got = append(got, w)
+				switch w {
+				case Expired:
+					assert.ErrorIs(t, err, errExp)
+				case NotYetValid:
+					assert.ErrorIs(t, err, errNbf)
+				case IssuedInFuture:
+					assert.ErrorIs(t, err, errIat)
+				case Malformed:
+					assert.ErrorIs(t, err, errClaim)
+				}
+			})
+			assert.Equal(t, tt.want, got)
+		})
+	}
+	exp, has := r.Times(map[string]any{"exp": "soon"}, now, 0, func(Window, error) {})
+	assert.True(t, has, "a malformed exp is present")
+	assert.True(t, exp.IsZero())
+}

@@ -66,23 +66,7 @@ func (v *Verifier) check(body []byte, now time.Time) (*authresult.Principal, tim
 	var fails []failure
 	fail := func(desc string, cause error) { fails = append(fails, failure{desc, cause}) }
 
-	exp, hasExp, err := read.Time(m, "exp")
-	switch {
-	case err != nil:
-		fail(descClaim, err)
-	case hasExp && !now.Before(exp.Add(v.leeway)):
-		fail(descExpired, fmt.Errorf("%w: exp %s, now %s", ErrExpired, exp.Format(time.RFC3339), now.Format(time.RFC3339)))
-	}
-	if nbf, has, err := read.Time(m, "nbf"); err != nil {
-		fail(descClaim, err)
-	} else if has && now.Add(v.leeway).Before(nbf) {
-		fail(descNotYetValid, fmt.Errorf("%w: nbf %s, now %s", ErrNotYetValid, nbf.Format(time.RFC3339), now.Format(time.RFC3339)))
-	}
-	if iat, has, err := read.Time(m, "iat"); err != nil {
-		fail(descClaim, err)
-	} else if has && now.Add(v.leeway).Before(iat) {
-		fail(descIssuedAt, fmt.Errorf("%w: iat %s, now %s", ErrIssuedInFuture, iat.Format(time.RFC3339), now.Format(time.RFC3339)))
-	}
+	exp, hasExp := read.Times(m, now, v.leeway, func(w claims.Window, err error) { fail(timeDesc[w], err) })
 
 	if err := tokenType(m, v.requireType); err != nil {
 		fail(descTokenType, err)
@@ -165,7 +149,10 @@ func inactiveCause(m map[string]any) error {
 }
 
 // read reads the members of a response; its errors wrap ErrClaim.
-var read = claims.Reader{Err: ErrClaim}
+var read = claims.Reader{Err: ErrClaim, Expired: ErrExpired, NotYetValid: ErrNotYetValid, IssuedInFuture: ErrIssuedInFuture}
+
+// timeDesc is the client description of each failed time check.
+var timeDesc = [...]string{claims.Malformed: descClaim, claims.Expired: descExpired, claims.NotYetValid: descNotYetValid, claims.IssuedInFuture: descIssuedAt}
 
 // tokenType refuses responses that describe something other than a bearer
 // access token: "token_type" (RFC 7662 §2.2, an RFC 6749 §7.1 type) must

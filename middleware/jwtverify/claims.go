@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	claimread "github.com/mcpauth/mcpauth/internal/claims"
+
 	"github.com/mcpauth/mcpauth/authresult"
 )
 
@@ -24,24 +26,9 @@ func (v *Verifier) checkClaims(claims map[string]any, keyIssuer string, now time
 	var fails []failure
 	fail := func(desc string, cause error) { fails = append(fails, failure{desc, cause}) }
 
-	exp, hasExp, err := read.Time(claims, "exp")
-	switch {
-	case err != nil:
-		fail(descClaim, err)
-	case !hasExp && !v.allowMissingExpiry:
+	exp, hasExp := read.Times(claims, now, v.leeway, func(w claimread.Window, err error) { fail(timeDesc[w], err) })
+	if !hasExp && !v.allowMissingExpiry {
 		fail(descClaim, fmt.Errorf(`%w: "exp" is required`, ErrClaim))
-	case hasExp && !now.Before(exp.Add(v.leeway)):
-		fail(descExpired, fmt.Errorf("%w: exp %s, now %s", ErrExpired, exp.Format(time.RFC3339), now.Format(time.RFC3339)))
-	}
-	if nbf, has, err := read.Time(claims, "nbf"); err != nil {
-		fail(descClaim, err)
-	} else if has && now.Add(v.leeway).Before(nbf) {
-		fail(descNotYetValid, fmt.Errorf("%w: nbf %s, now %s", ErrNotYetValid, nbf.Format(time.RFC3339), now.Format(time.RFC3339)))
-	}
-	if iat, has, err := read.Time(claims, "iat"); err != nil {
-		fail(descClaim, err)
-	} else if has && now.Add(v.leeway).Before(iat) {
-		fail(descIssuedAt, fmt.Errorf("%w: iat %s, now %s", ErrIssuedInFuture, iat.Format(time.RFC3339), now.Format(time.RFC3339)))
 	}
 
 	iss, _, err := read.String(claims, "iss")

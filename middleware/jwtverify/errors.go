@@ -46,7 +46,10 @@ var (
 )
 
 // read reads claims; its errors wrap ErrClaim.
-var read = claimread.Reader{Err: ErrClaim}
+var read = claimread.Reader{Err: ErrClaim, Expired: ErrExpired, NotYetValid: ErrNotYetValid, IssuedInFuture: ErrIssuedInFuture}
+
+// timeDesc is the client description of each failed time check.
+var timeDesc = [...]string{claimread.Malformed: descClaim, claimread.Expired: descExpired, claimread.NotYetValid: descNotYetValid, claimread.IssuedInFuture: descIssuedAt}
 
 // Client-safe descriptions. They name the class of failure only.
 const (
