@@ -6,6 +6,7 @@
 package claims
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"time"
@@ -164,4 +165,32 @@ func uniq(s []string) []string {
 		}
 	}
 	return out
+}
+
+// Failures collects the failed checks of one token, so that every one is
+// reported: the client is told the first one's description, the logs get
+// every cause.
+type Failures struct {
+	desc   string
+	causes []error
+}
+
+// Add records a failed check.
+func (f *Failures) Add(desc string, cause error) {
+	if len(f.causes) == 0 {
+		f.desc = desc
+	}
+	f.causes = append(f.causes, cause)
+}
+
+// Err is the invalid_token error of the failures, or nil when none was
+// added.
+func (f *Failures) Err() *authresult.Error {
+	switch len(f.causes) {
+	case 0:
+		return nil
+	case 1:
+		return authresult.InvalidToken(f.desc, f.causes[0])
+	}
+	return authresult.InvalidToken(f.desc, errors.Join(f.causes...))
 }

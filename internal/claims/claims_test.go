@@ -106,3 +106,20 @@ func TestTimes(t *testing.T) {
 	assert.True(t, has, "a malformed exp is present")
 	assert.True(t, exp.IsZero())
 }
+
+func TestFailures(t *testing.T) {
+	var f Failures
+	assert.Nil(t, f.Err(), "no failure, no error")
+	first, second := errors.New("first"), errors.New("second")
+	f.Add("token expired", first)
+	e := f.Err()
+	require.NotNil(t, e)
+	assert.Equal(t, "token expired", e.Description)
+	assert.ErrorIs(t, e, first)
+	f.Add("invalid issuer", second)
+	e = f.Err()
+	assert.Equal(t, "token expired", e.Description, "the client hears the first")
+	assert.ErrorIs(t, e, first)
+	assert.ErrorIs(t, e, second, "the logs get every cause")
+	assert.Equal(t, 401, e.Status())
+}

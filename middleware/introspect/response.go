@@ -63,8 +63,8 @@ func (v *Verifier) check(body []byte, now time.Time) (*authresult.Principal, tim
 		return nil, time.Time{}, invalid(descInactive, inactiveCause(m))
 	}
 
-	var fails []failure
-	fail := func(desc string, cause error) { fails = append(fails, failure{desc, cause}) }
+	var fails claims.Failures
+	fail := fails.Add
 
 	exp, hasExp := read.Times(m, now, v.leeway, func(w claims.Window, err error) { fail(timeDesc[w], err) })
 
@@ -119,8 +119,8 @@ func (v *Verifier) check(body []byte, now time.Time) (*authresult.Principal, tim
 		fail(descClaim, err)
 	}
 
-	if len(fails) > 0 {
-		return nil, time.Time{}, joinFailures(fails)
+	if e := fails.Err(); e != nil {
+		return nil, time.Time{}, e
 	}
 	p := &authresult.Principal{
 		Subject:  sub,
@@ -194,23 +194,4 @@ func tokenType(m map[string]any, requireType bool) error {
 		return fmt.Errorf(`%w: "cnf" binds the token to a key, which a bearer token check cannot prove`, ErrTokenType)
 	}
 	return nil
-}
-
-// failure is one failed check: the client-safe description and the
-// cause.
-type failure struct {
-	desc  string
-	cause error
-}
-
-// joinFailures turns failed checks into one invalid_token error.
-func joinFailures(fails []failure) *authresult.Error {
-	if len(fails) == 1 {
-		return invalid(fails[0].desc, fails[0].cause)
-	}
-	causes := make([]error, len(fails))
-	for i, f := range fails {
-		causes[i] = f.cause
-	}
-	return invalid(fails[0].desc, errors.Join(causes...))
 }

@@ -10,21 +10,14 @@ import (
 	"github.com/mcpauth/mcpauth/authresult"
 )
 
-// failure is one failed claim check: the client-safe description and
-// the cause.
-type failure struct {
-	desc  string
-	cause error
-}
-
 // checkClaims validates the registered claims and maps them to a
 // principal. It checks every claim and reports all failures: the error's
 // description is that of the first (in the order below) and its cause
 // joins them all. keyIssuer, when set, is the only issuer the signing key
 // may vouch for.
 func (v *Verifier) checkClaims(claims map[string]any, keyIssuer string, now time.Time) (*authresult.Principal, *authresult.Error) {
-	var fails []failure
-	fail := func(desc string, cause error) { fails = append(fails, failure{desc, cause}) }
+	var fails claimread.Failures
+	fail := fails.Add
 
 	exp, hasExp := read.Times(claims, now, v.leeway, func(w claimread.Window, err error) { fail(timeDesc[w], err) })
 	if !hasExp && !v.allowMissingExpiry {
@@ -86,8 +79,8 @@ func (v *Verifier) checkClaims(claims map[string]any, keyIssuer string, now time
 		}
 	}
 
-	if len(fails) > 0 {
-		return nil, joinFailures(fails)
+	if e := fails.Err(); e != nil {
+		return nil, e
 	}
 	p := &authresult.Principal{
 		Subject:  sub,
@@ -101,16 +94,4 @@ func (v *Verifier) checkClaims(claims map[string]any, keyIssuer string, now time
 		p.Expiry = exp
 	}
 	return p, nil
-}
-
-// joinFailures turns failed checks into one invalid_token error.
-func joinFailures(fails []failure) *authresult.Error {
-	if len(fails) == 1 {
-		return invalid(fails[0].desc, fails[0].cause)
-	}
-	causes := make([]error, len(fails))
-	for i, f := range fails {
-		causes[i] = f.cause
-	}
-	return invalid(fails[0].desc, errors.Join(causes...))
 }
