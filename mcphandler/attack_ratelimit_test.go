@@ -15,7 +15,7 @@ import (
 // it would retry forever. It is refused with 400 and no Retry-After,
 // and takes nothing from the bucket.
 func TestAttackBatchLargerThanBurstRetryAfter(t *testing.T) {
-	clk := &clockAt{t: time.Unix(1_800_000_000, 0)}
+	clk := &fakeClock{now: time.Unix(1_800_000_000, 0)}
 	l, err := NewMemoryLimiter(&MemoryLimiterOptions{Rate: 1, Burst: 2, Now: clk.Now})
 	require.NoError(t, err)
 	h := newGuard(t, &upstream{}, &Options{RateLimit: &RateLimit{Limiter: l}})

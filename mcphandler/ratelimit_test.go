@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,21 +14,8 @@ import (
 	"github.com/mcpauth/mcpauth/authresult"
 )
 
-// clockAt is a settable clock.
-type clockAt struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clockAt) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clockAt) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 func TestMemoryLimiter(t *testing.T) {
-	clk := &clockAt{t: time.Unix(1_800_000_000, 0)}
+	clk := &fakeClock{now: time.Unix(1_800_000_000, 0)}
 	l, err := NewMemoryLimiter(&MemoryLimiterOptions{Rate: 2, Burst: 4, Now: clk.Now})
 	require.NoError(t, err)
 	ctx := context.Background()
@@ -47,13 +33,13 @@ func TestMemoryLimiter(t *testing.T) {
 	assert.Equal(t, 500*time.Millisecond, wait, "one token at 2/s")
 	ok, _ = take("b", 4)
 	assert.True(t, ok, "another key has its own bucket")
-	clk.Add(500 * time.Millisecond)
+	clk.Advance(500 * time.Millisecond)
 	ok, _ = take("a", 1)
 	assert.True(t, ok, "refilled at the rate")
 	ok, wait = take("a", 3)
 	assert.False(t, ok, "a batch takes all its tokens or none")
 	assert.Equal(t, 1500*time.Millisecond, wait)
-	clk.Add(time.Hour)
+	clk.Advance(time.Hour)
 	ok, _ = take("a", 4)
 	assert.True(t, ok, "refilled up to the burst, not beyond")
 	ok, _ = take("a", 1)
@@ -83,7 +69,7 @@ func TestMemoryLimiterBounded(t *testing.T) {
 // Retry-After and a JSON-RPC error echoing the id, and the server is not
 // called; principals have their own buckets; a listed tool its own.
 func TestRateLimitThroughTheGuard(t *testing.T) {
-	clk := &clockAt{t: time.Unix(1_800_000_000, 0)}
+	clk := &fakeClock{now: time.Unix(1_800_000_000, 0)}
 	principal, err := NewMemoryLimiter(&MemoryLimiterOptions{Rate: 1, Burst: 3, Now: clk.Now})
 	require.NoError(t, err)
 	tool, err := NewMemoryLimiter(&MemoryLimiterOptions{Rate: 1, Burst: 1, Now: clk.Now})
@@ -105,7 +91,7 @@ func TestRateLimitThroughTheGuard(t *testing.T) {
 	assert.JSONEq(t, `{"jsonrpc":"2.0","id":"p-1","error":{"code":-32029,"message":"rate limit exceeded"}}`, rec.Body.String())
 	assert.Equal(t, before, up.calls.Load(), "the server is not called")
 	assert.Equal(t, http.StatusOK, call(bob, ping).Code, "bob has his own bucket")
-	clk.Add(time.Second)
+	clk.Advance(time.Second)
 	assert.Equal(t, http.StatusOK, call(alice, ping).Code, "refilled")
 
 	_, err = New(http.NotFoundHandler(), &Options{RateLimit: &RateLimit{}})
