@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/mcpauth/mcpauth/authresult"
+	"github.com/mcpauth/mcpauth/decision"
 	"github.com/mcpauth/mcpauth/internal/panics"
 	"github.com/mcpauth/mcpauth/jsonrpcerr"
 )
@@ -160,7 +161,9 @@ func (a *Authenticator) Handler(next http.Handler) http.Handler {
 			return
 		}
 		if a.cfg.onDecision != nil {
-			a.cfg.onDecision(r, Decision{Principal: p, Status: http.StatusOK, Reason: "ok", Latency: time.Since(start)})
+			d := decision.Decision{Layer: decision.LayerAuthentication, Outcome: decision.Allowed, Reason: decision.ReasonOK, Latency: time.Since(start)}
+			d.WithPrincipal(p)
+			a.cfg.onDecision(r, d)
 		}
 		next.ServeHTTP(w, r.WithContext(authresult.NewContext(ctx, p)))
 	})
@@ -179,11 +182,14 @@ func (a *Authenticator) refuse(w http.ResponseWriter, r *http.Request, err error
 	e := authresult.As(err)
 	a.logFailure(r, e, err)
 	if a.cfg.onDecision != nil {
-		reason := Reason(e)
+		reason := decision.ReasonOf(e)
 		if panicked {
-			reason = "panic"
+			reason = decision.ReasonPanic
 		}
-		a.cfg.onDecision(r, Decision{Err: e, Status: e.Status(), Reason: reason, Latency: time.Since(start)})
+		a.cfg.onDecision(r, decision.Decision{
+			Layer: decision.LayerAuthentication, Outcome: decision.OutcomeOf(e.Status()), Reason: reason,
+			Status: e.Status(), Scopes: e.Scopes, Latency: time.Since(start), Err: err,
+		})
 	}
 	jsonrpcerr.Write(w, jsonrpcerr.RequestIDWithin(w, r, a.cfg.maxBodyBytes, a.cfg.bodyTimeout), err, &a.cfg.challenge)
 }
@@ -201,24 +207,8 @@ func (a *Authenticator) logFailure(r *http.Request, e *authresult.Error, err err
 	}
 	a.cfg.log.LogAttrs(r.Context(), level, "mcpauth: request refused",
 		slog.Int("status", e.Status()),
-		slog.String("reason", Reason(e)),
+		slog.String("reason", string(decision.ReasonOf(e))),
 		slog.String("method", r.Method),
 		slog.String("path", r.URL.Path),
 		slog.String("error", err.Error()))
-}
-
-// Reason returns the low-cardinality label of a failure used in
-// [Decision.Reason] and logs.
-func Reason(e *authresult.Error) string {
-	switch {
-	case e == nil:
-		return "ok"
-	case e.Kind == authresult.KindUnauthenticated && e.Code == "":
-		return "no_credentials"
-	case e.Kind == authresult.KindUnauthenticated:
-		return "invalid_token"
-	case e.Kind == authresult.KindForbidden && e.Code == authresult.CodeInsufficientScope:
-		return "insufficient_scope"
-	}
-	return e.Kind.String()
 }

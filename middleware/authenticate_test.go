@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -14,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/mcpauth/mcpauth/authresult"
+	"github.com/mcpauth/mcpauth/decision"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -80,55 +82,58 @@ func TestAuthenticate(t *testing.T) {
 		errorAttr string // expected error= in the challenge; "-" means no error attribute; "" no check
 		wantID    string
 		sensitive string // must not appear in the response
+		reason    decision.Reason
 	}{
-		{name: "valid token", verifier: TokenVerifierFunc(tokenVerifier), auth: []string{"Bearer " + goodToken}, status: 200},
-		{name: "no credentials", verifier: TokenVerifierFunc(tokenVerifier), status: 401, errorAttr: "-", wantID: `"init-1"`},
-		{name: "invalid token", verifier: TokenVerifierFunc(tokenVerifier), auth: []string{"Bearer nope"}, status: 401, errorAttr: "invalid_token", wantID: `"init-1"`, sensitive: "signature mismatch"},
-		{name: "basic scheme", verifier: TokenVerifierFunc(tokenVerifier), auth: []string{"Basic YTpi"}, status: 401, errorAttr: "-"},
-		{name: "two headers", verifier: TokenVerifierFunc(tokenVerifier), auth: []string{"Bearer " + goodToken, "Bearer " + goodToken}, status: 400, errorAttr: "invalid_request"},
-		{name: "token in query", verifier: TokenVerifierFunc(tokenVerifier), target: "/mcp?access_token=" + goodToken, status: 400, errorAttr: "invalid_request"},
-		{name: "token in query and header", verifier: TokenVerifierFunc(tokenVerifier), target: "/mcp?access_token=x", auth: []string{"Bearer " + goodToken}, status: 400, errorAttr: "invalid_request"},
-		{name: "malformed bearer", verifier: TokenVerifierFunc(tokenVerifier), auth: []string{"Bearer a b"}, status: 400, errorAttr: "invalid_request"},
-		{name: "GET without credentials echoes null", verifier: TokenVerifierFunc(tokenVerifier), method: http.MethodGet, status: 401, wantID: "null"},
-		{name: "DELETE without credentials", verifier: TokenVerifierFunc(tokenVerifier), method: http.MethodDelete, status: 401, wantID: "null"},
+		{name: "valid token", reason: decision.ReasonOK, verifier: TokenVerifierFunc(tokenVerifier), auth: []string{"Bearer " + goodToken}, status: 200},
+		{name: "no credentials", reason: decision.ReasonNoCredentials, verifier: TokenVerifierFunc(tokenVerifier), status: 401, errorAttr: "-", wantID: `"init-1"`},
+		{name: "invalid token", reason: decision.ReasonInvalidToken, verifier: TokenVerifierFunc(tokenVerifier), auth: []string{"Bearer nope"}, status: 401, errorAttr: "invalid_token", wantID: `"init-1"`, sensitive: "signature mismatch"},
+		{name: "basic scheme", reason: decision.ReasonNoCredentials, verifier: TokenVerifierFunc(tokenVerifier), auth: []string{"Basic YTpi"}, status: 401, errorAttr: "-"},
+		{name: "two headers", reason: decision.ReasonInvalidRequest, verifier: TokenVerifierFunc(tokenVerifier), auth: []string{"Bearer " + goodToken, "Bearer " + goodToken}, status: 400, errorAttr: "invalid_request"},
+		{name: "token in query", reason: decision.ReasonInvalidRequest, verifier: TokenVerifierFunc(tokenVerifier), target: "/mcp?access_token=" + goodToken, status: 400, errorAttr: "invalid_request"},
+		{name: "token in query and header", reason: decision.ReasonInvalidRequest, verifier: TokenVerifierFunc(tokenVerifier), target: "/mcp?access_token=x", auth: []string{"Bearer " + goodToken}, status: 400, errorAttr: "invalid_request"},
+		{name: "malformed bearer", reason: decision.ReasonInvalidRequest, verifier: TokenVerifierFunc(tokenVerifier), auth: []string{"Bearer a b"}, status: 400, errorAttr: "invalid_request"},
+		{name: "GET without credentials echoes null", reason: decision.ReasonNoCredentials, verifier: TokenVerifierFunc(tokenVerifier), method: http.MethodGet, status: 401, wantID: "null"},
+		{name: "DELETE without credentials", reason: decision.ReasonNoCredentials, verifier: TokenVerifierFunc(tokenVerifier), method: http.MethodDelete, status: 401, wantID: "null"},
 
 		// Verifiers that try to let a request through without a principal.
-		{name: "verifier returns nil, nil", verifier: TokenVerifierFunc(func(context.Context, string) (*authresult.Principal, error) { return nil, nil }), auth: []string{"Bearer x"}, status: 401, errorAttr: "invalid_token"},
-		{name: "verifier returns principal without subject", verifier: TokenVerifierFunc(func(context.Context, string) (*authresult.Principal, error) { return &authresult.Principal{}, nil }), auth: []string{"Bearer x"}, status: 500},
-		{name: "verifier returns principal and error", verifier: TokenVerifierFunc(func(context.Context, string) (*authresult.Principal, error) {
+		{name: "verifier returns nil, nil", reason: decision.ReasonInvalidToken, verifier: TokenVerifierFunc(func(context.Context, string) (*authresult.Principal, error) { return nil, nil }), auth: []string{"Bearer x"}, status: 401, errorAttr: "invalid_token"},
+		{name: "verifier returns principal without subject", reason: decision.ReasonInternal, verifier: TokenVerifierFunc(func(context.Context, string) (*authresult.Principal, error) { return &authresult.Principal{}, nil }), auth: []string{"Bearer x"}, status: 500},
+		{name: "verifier returns principal and error", reason: decision.ReasonInternal, verifier: TokenVerifierFunc(func(context.Context, string) (*authresult.Principal, error) {
 			return alice, errors.New("but also failed")
 		}), auth: []string{"Bearer x"}, status: 500, sensitive: "but also failed"},
-		{name: "verifier plain error with auth words", verifier: TokenVerifierFunc(func(context.Context, string) (*authresult.Principal, error) {
+		{name: "verifier plain error with auth words", reason: decision.ReasonInternal, verifier: TokenVerifierFunc(func(context.Context, string) (*authresult.Principal, error) {
 			return nil, errors.New("Unauthorized: Invalid JWT Token db=postgres://u:p@h")
 		}), auth: []string{"Bearer x"}, status: 500, sensitive: "postgres"},
-		{name: "verifier panics", verifier: TokenVerifierFunc(func(context.Context, string) (*authresult.Principal, error) { panic("secret-panic-value") }), auth: []string{"Bearer x"}, status: 500, sensitive: "secret-panic-value"},
-		{name: "verifier unavailable", verifier: TokenVerifierFunc(func(context.Context, string) (*authresult.Principal, error) {
+		{name: "verifier panics", reason: decision.ReasonPanic, verifier: TokenVerifierFunc(func(context.Context, string) (*authresult.Principal, error) { panic("secret-panic-value") }), auth: []string{"Bearer x"}, status: 500, sensitive: "secret-panic-value"},
+		{name: "verifier unavailable", reason: decision.ReasonUnavailable, verifier: TokenVerifierFunc(func(context.Context, string) (*authresult.Principal, error) {
 			return nil, authresult.Unavailable("keys unavailable", 0, errors.New("jwks 502"))
 		}), auth: []string{"Bearer x"}, status: 503},
-		{name: "verifier deadline", verifier: TokenVerifierFunc(func(context.Context, string) (*authresult.Principal, error) { return nil, context.DeadlineExceeded }), auth: []string{"Bearer x"}, status: 503},
+		{name: "verifier deadline", reason: decision.ReasonUnavailable, verifier: TokenVerifierFunc(func(context.Context, string) (*authresult.Principal, error) { return nil, context.DeadlineExceeded }), auth: []string{"Bearer x"}, status: 503},
 
 		// The seed's soft failures, through the permissive form.
-		{name: "func soft failure map", fn: func(*http.Request) (any, error) {
+		{name: "func soft failure map", reason: decision.ReasonInvalidToken, fn: func(*http.Request) (any, error) {
 			return map[string]any{"authenticated": false, "error": "Invalid JWT token"}, nil
 		}, auth: []string{"Bearer x"}, status: 401, errorAttr: "invalid_token", wantID: `"init-1"`, sensitive: "Invalid JWT"},
-		{name: "func soft failure without header", fn: func(*http.Request) (any, error) { return map[string]any{"authenticated": false}, nil }, status: 401, errorAttr: "-"},
-		{name: "func soft failure struct", fn: func(*http.Request) (any, error) { return authresult.Result{Message: "nope"}, nil }, auth: []string{"Bearer x"}, status: 401},
-		{name: "func returns string false", fn: func(*http.Request) (any, error) { return map[string]any{"authenticated": "false", "sub": "a"}, nil }, auth: []string{"Bearer x"}, status: 401},
-		{name: "func returns truthy object without authenticated", fn: func(*http.Request) (any, error) { return map[string]any{"session": map[string]any{"userId": "1"}}, nil }, auth: []string{"Bearer x"}, status: 401},
-		{name: "func returns nil", fn: func(*http.Request) (any, error) { return nil, nil }, auth: []string{"Bearer x"}, status: 401},
-		{name: "func returns true", fn: func(*http.Request) (any, error) { return true, nil }, auth: []string{"Bearer x"}, status: 500},
-		{name: "func returns Authenticated() without principal", fn: func(*http.Request) (any, error) { return softOK{}, nil }, auth: []string{"Bearer x"}, status: 500},
-		{name: "func throws", fn: func(*http.Request) (any, error) { return nil, errors.New("Invalid JWT") }, auth: []string{"Bearer x"}, status: 500, sensitive: "Invalid JWT"},
-		{name: "func throws typed", fn: func(*http.Request) (any, error) { return nil, authresult.InvalidToken("token expired", nil) }, auth: []string{"Bearer x"}, status: 401, errorAttr: "invalid_token"},
-		{name: "func panics", fn: func(*http.Request) (any, error) { panic(errors.New("boom")) }, auth: []string{"Bearer x"}, status: 500},
-		{name: "func ok", fn: func(*http.Request) (any, error) { return map[string]any{"authenticated": true, "sub": "alice"}, nil }, status: 200},
-		{name: "func not called with token in query", fn: func(*http.Request) (any, error) { return alice, nil }, target: "/mcp?access_token=x", status: 400},
+		{name: "func soft failure without header", reason: decision.ReasonNoCredentials, fn: func(*http.Request) (any, error) { return map[string]any{"authenticated": false}, nil }, status: 401, errorAttr: "-"},
+		{name: "func soft failure struct", reason: decision.ReasonInvalidToken, fn: func(*http.Request) (any, error) { return authresult.Result{Message: "nope"}, nil }, auth: []string{"Bearer x"}, status: 401},
+		{name: "func returns string false", reason: decision.ReasonInvalidToken, fn: func(*http.Request) (any, error) { return map[string]any{"authenticated": "false", "sub": "a"}, nil }, auth: []string{"Bearer x"}, status: 401},
+		{name: "func returns truthy object without authenticated", reason: decision.ReasonInvalidToken, fn: func(*http.Request) (any, error) { return map[string]any{"session": map[string]any{"userId": "1"}}, nil }, auth: []string{"Bearer x"}, status: 401},
+		{name: "func returns nil", reason: decision.ReasonInvalidToken, fn: func(*http.Request) (any, error) { return nil, nil }, auth: []string{"Bearer x"}, status: 401},
+		{name: "func returns true", reason: decision.ReasonInternal, fn: func(*http.Request) (any, error) { return true, nil }, auth: []string{"Bearer x"}, status: 500},
+		{name: "func returns Authenticated() without principal", reason: decision.ReasonInternal, fn: func(*http.Request) (any, error) { return softOK{}, nil }, auth: []string{"Bearer x"}, status: 500},
+		{name: "func throws", reason: decision.ReasonInternal, fn: func(*http.Request) (any, error) { return nil, errors.New("Invalid JWT") }, auth: []string{"Bearer x"}, status: 500, sensitive: "Invalid JWT"},
+		{name: "func throws typed", reason: decision.ReasonInvalidToken, fn: func(*http.Request) (any, error) { return nil, authresult.InvalidToken("token expired", nil) }, auth: []string{"Bearer x"}, status: 401, errorAttr: "invalid_token"},
+		{name: "func panics", reason: decision.ReasonPanic, fn: func(*http.Request) (any, error) { panic(errors.New("boom")) }, auth: []string{"Bearer x"}, status: 500},
+		{name: "func ok", reason: decision.ReasonOK, fn: func(*http.Request) (any, error) { return map[string]any{"authenticated": true, "sub": "alice"}, nil }, status: 200},
+		{name: "func not called with token in query", reason: decision.ReasonInvalidRequest, fn: func(*http.Request) (any, error) { return alice, nil }, target: "/mcp?access_token=x", status: 400},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var logs bytes.Buffer
 			opts := *testOpts
 			opts.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+			var decisions []decision.Decision
+			opts.OnDecision = func(_ *http.Request, d decision.Decision) { decisions = append(decisions, d) }
 			var a *Authenticator
 			var err error
 			if tt.fn != nil {
@@ -160,6 +165,23 @@ func TestAuthenticate(t *testing.T) {
 			h.ServeHTTP(rec, req)
 
 			assert.Equal(t, tt.status, rec.Code)
+			// Every outcome is reported once, with its layer and reason.
+			require.Len(t, decisions, 1)
+			d := decisions[0]
+			assert.Equal(t, decision.LayerAuthentication, d.Layer)
+			assert.Equal(t, tt.reason, d.Reason)
+			assert.True(t, d.Reason.Valid())
+			if tt.status == 200 {
+				assert.Equal(t, decision.Allowed, d.Outcome)
+				assert.Equal(t, "alice", d.Subject)
+				assert.NotZero(t, d.Principal)
+				assert.Nil(t, d.Err)
+			} else {
+				assert.Equal(t, tt.status, d.Status)
+				assert.Equal(t, decision.OutcomeOf(tt.status), d.Outcome)
+				assert.Error(t, d.Err)
+				assert.Zero(t, d.Principal)
+			}
 			if tt.status == 200 {
 				assert.EqualValues(t, 1, next.calls.Load(), "next runs exactly once")
 				require.NotNil(t, next.got)
@@ -255,28 +277,35 @@ func TestAuthenticateHidesOuterPrincipal(t *testing.T) {
 }
 
 func TestAuthenticateDecisionHook(t *testing.T) {
-	var got []Decision
-	opts := &Options{OnDecision: func(_ *http.Request, d Decision) { got = append(got, d) }}
-	a, err := New(TokenVerifierFunc(tokenVerifier), opts)
+	var got []decision.Decision
+	opts := &Options{OnDecision: func(_ *http.Request, d decision.Decision) { got = append(got, d) }}
+	a, err := New(TokenVerifierFunc(func(ctx context.Context, token string) (*authresult.Principal, error) {
+		if token == "reader" {
+			return nil, authresult.InsufficientScope("needs admin", "mcp:admin")
+		}
+		return tokenVerifier(ctx, token)
+	}), opts)
 	require.NoError(t, err)
 	h := a.Handler(&recorder{})
-	for _, auth := range []string{"Bearer " + goodToken, "", "Bearer bad"} {
+	for _, auth := range []string{"Bearer " + goodToken, "", "Bearer bad", "Bearer reader"} {
 		req := httptest.NewRequest(http.MethodGet, "/mcp", nil)
 		if auth != "" {
 			req.Header.Set("Authorization", auth)
 		}
 		h.ServeHTTP(httptest.NewRecorder(), req)
 	}
-	require.Len(t, got, 3)
-	assert.Equal(t, "ok", got[0].Reason)
-	assert.Equal(t, "alice", got[0].Principal.Subject)
-	assert.Equal(t, 200, got[0].Status)
-	assert.Equal(t, "no_credentials", got[1].Reason)
+	require.Len(t, got, 4)
+	assert.Equal(t, decision.ReasonOK, got[0].Reason)
+	assert.Equal(t, "alice", got[0].Subject)
+	assert.Equal(t, decision.ReasonNoCredentials, got[1].Reason)
 	assert.Equal(t, 401, got[1].Status)
-	assert.Equal(t, "invalid_token", got[2].Reason)
-	assert.Nil(t, got[2].Principal)
+	assert.Equal(t, decision.ReasonInvalidToken, got[2].Reason)
+	assert.Empty(t, got[2].Subject)
+	assert.Equal(t, decision.ReasonInsufficientScope, got[3].Reason)
+	assert.Equal(t, []string{"mcp:admin"}, got[3].Scopes)
 	for _, d := range got {
 		assert.Positive(t, d.Latency)
+		assert.NotContains(t, fmt.Sprint(d), goodToken)
 	}
 }
 

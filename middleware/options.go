@@ -4,13 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"net/url"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/mcpauth/mcpauth/authresult"
+	"github.com/mcpauth/mcpauth/decision"
 	"github.com/mcpauth/mcpauth/internal/loopback"
 	"github.com/mcpauth/mcpauth/jsonrpcerr"
 )
@@ -58,9 +58,11 @@ type Options struct {
 	// Logger receives decisions and misconfigurations. Tokens are never
 	// logged. Nil discards.
 	Logger *slog.Logger
-	// OnDecision, if set, is called once per request after the decision,
-	// for metrics. It must not retain r.
-	OnDecision func(r *http.Request, d Decision)
+	// OnDecision, if set, receives the decision of every request this
+	// layer decides (layer "authentication"), allowed or refused, for
+	// metrics and audit; see package decision. Use the same hook for the
+	// guard and the proxy.
+	OnDecision decision.Hook
 	// MaxPeekBytes caps how much of a failed request's body is read to
 	// echo its JSON-RPC id, or to look for a token in a form body.
 	// Default jsonrpcerr.DefaultMaxPeekBytes.
@@ -77,22 +79,6 @@ type Options struct {
 	MaxTokenBytes int
 }
 
-// Decision describes how one request was decided, for OnDecision.
-type Decision struct {
-	// Principal is the authenticated principal, nil on failure.
-	Principal *authresult.Principal
-	// Err is the typed failure, nil on success.
-	Err *authresult.Error
-	// Status is the HTTP status sent on failure, or 200 on success.
-	Status int
-	// Reason is a stable, low-cardinality label: "ok", "no_credentials",
-	// "invalid_token", "insufficient_scope", "forbidden",
-	// "invalid_request", "unavailable", "internal" or "panic".
-	Reason string
-	// Latency is how long the decision took.
-	Latency time.Duration
-}
-
 // config is Options validated and prepared for the request path.
 type config struct {
 	challenge      jsonrpcerr.Challenge
@@ -102,7 +88,7 @@ type config struct {
 	scopes         []string
 	metadataPaths  []string
 	log            *slog.Logger
-	onDecision     func(*http.Request, Decision)
+	onDecision     decision.Hook
 	maxBodyBytes   int64
 	bodyTimeout    time.Duration
 	maxTokenBytes  int

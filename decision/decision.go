@@ -1,0 +1,84 @@
+package decision
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/mcpauth/mcpauth/authresult"
+)
+
+// Decision is how one layer decided one request.
+type Decision struct {
+	// Layer is the layer that decided.
+	Layer Layer
+	// Outcome is whether the layer let the request through.
+	Outcome Outcome
+	// Reason says why, in a stable low-cardinality name.
+	Reason Reason
+	// Status is the HTTP status the client was answered with, when the
+	// layer knows it; 0 when the request went on to a handler whose
+	// answer the layer does not see.
+	Status int
+	// Method is the JSON-RPC method of the request's first message, such
+	// as "tools/call"; "" for requests without a body (GET, DELETE) and
+	// for layers that do not read the body.
+	Method string
+	// Tool is the name the first message acts on where it has one: the
+	// tool of tools/call, the prompt of prompts/get, the URI of
+	// resources/read and resources/subscribe.
+	Tool string
+	// Scopes are the scopes the refused operation needs (for
+	// insufficient_scope), nil otherwise.
+	Scopes []string
+	// Principal is the binding key of the authenticated principal (see
+	// [authresult.Principal.BindingKey]): stable across token refreshes,
+	// derived from issuer and subject only. Zero when there is none.
+	Principal authresult.BindingKey
+	// Subject is the principal's subject, "" when there is none.
+	Subject string
+	// Session is the session id hashed with [HashSession], "" outside a
+	// session. The id itself, which lets its holder act in the session,
+	// is never reported.
+	Session string
+	// Latency is how long the layer took to decide: the checks of the
+	// authentication layer and the guard, the upstream's time to its
+	// response headers for the proxy.
+	Latency time.Duration
+	// Err is the cause of a refusal, for logs; nil when allowed. Its text
+	// never reaches the client.
+	Err error
+}
+
+// Hook receives decisions. Every layer calls it once per request it
+// decides, after deciding, on the request's goroutine; it must be safe for
+// concurrent use, return quickly and not retain r.
+type Hook func(r *http.Request, d Decision)
+
+// Hooks returns a hook that calls each non-nil hook in order, or nil when
+// there is none, so that layers keep their no-hook fast path.
+func Hooks(hooks ...Hook) Hook {
+	var hs []Hook
+	for _, h := range hooks {
+		if h != nil {
+			hs = append(hs, h)
+		}
+	}
+	switch len(hs) {
+	case 0:
+		return nil
+	case 1:
+		return hs[0]
+	}
+	return func(r *http.Request, d Decision) {
+		for _, h := range hs {
+			h(r, d)
+		}
+	}
+}
+
+// WithPrincipal sets d's Principal and Subject from p, which may be nil.
+func (d *Decision) WithPrincipal(p *authresult.Principal) {
+	if p.Valid() {
+		d.Principal, d.Subject = p.BindingKey(), p.Subject
+	}
+}
