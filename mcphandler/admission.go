@@ -41,6 +41,26 @@ func (a *Admission) ID() json.RawMessage {
 	return nil
 }
 
+// Method returns the JSON-RPC method of the request's first message, such
+// as "tools/call", or "" for a request without a body.
+func (a *Admission) Method() string {
+	if len(a.msgs) == 0 {
+		return ""
+	}
+	return a.msgs[0].method
+}
+
+// Tool returns what the first message acts on, as the policy checked it:
+// the tool of tools/call, the prompt of prompts/get, the URI of
+// resources/read, resources/subscribe and resources/unsubscribe; "" for
+// other methods.
+func (a *Admission) Tool() string {
+	if len(a.msgs) == 0 {
+		return ""
+	}
+	return a.msgs[0].name
+}
+
 // SessionID returns the session id the request was checked against, or ""
 // for a request outside a session (an initialize, or a revision without
 // sessions).

@@ -3,6 +3,7 @@ package mcphandler
 import (
 	"net/http"
 	"slices"
+	"time"
 
 	"github.com/mcpauth/mcpauth/authresult"
 )
@@ -76,17 +77,22 @@ type request struct {
 	h      *Handler // for onHeader
 	watch  int      // what onHeader watches for (sessionHook)
 	stream bool     // holds a stream slot (checkStreams)
-	one    [1]message
+	// What decisions report beyond the checks (report.go).
+	latency  time.Duration // of the checks, when a hook listens
+	filtered bool          // a tools/list answer lost tools
+	created  string        // the session id a response created and bound
+	one      [1]message
 }
 
-// decide runs the checks on r. It returns the request to serve, or the
-// refusal of the first check that failed. It writes no response; it reads
-// (and restores) the body, and consults the session store.
+// decide runs the checks on r. It returns the request as the checks
+// learned it and the refusal of the first check that failed, if any; only
+// a request without a refusal may be served. It writes no response; it
+// reads (and restores) the body, and consults the session store.
 func (h *Handler) decide(w http.ResponseWriter, r *http.Request) (*request, *refusal) {
 	q := &request{r: r, w: w}
 	for _, c := range checks {
 		if f := c.run(h, q); f != nil {
-			return nil, f
+			return q, f
 		}
 	}
 	return q, nil

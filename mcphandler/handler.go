@@ -6,8 +6,10 @@ import (
 	"net/http"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/mcpauth/mcpauth/authresult"
+	"github.com/mcpauth/mcpauth/decision"
 )
 
 // JSON-RPC codes of MCP revision 2026-07-28 and of unknown sessions.
@@ -67,20 +69,30 @@ func NewFactory(f Factory, opts *Options) (*Handler, error) {
 // every check has passed does the wrapped handler run, with the
 // [Admission] in the request context.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	var start time.Time
+	if h.cfg.onDecision != nil {
+		start = time.Now()
+	}
 	q, f := h.decide(w, r)
 	if f != nil {
+		h.report(q, f, start)
 		h.respond(w, r, f)
 		return
 	}
 	if q.stream {
 		defer h.streams.release(q.key)
 	}
-	h.serve(w, q)
+	if h.cfg.onDecision != nil {
+		q.latency = time.Since(start)
+	}
+	f = h.serve(w, q)
+	h.report(q, f, time.Time{})
 }
 
 // serve runs the wrapped handler for an admitted request, watching the
-// response where the bindings or the policy need it.
-func (h *Handler) serve(w http.ResponseWriter, q *request) {
+// response where the bindings or the policy need it. It returns the
+// refusal it answered instead of the handler's response, if any.
+func (h *Handler) serve(w http.ResponseWriter, q *request) *refusal {
 	r := q.r
 	if q.modern {
 		if _, ok := r.Header[headerSession]; ok {
@@ -99,13 +111,21 @@ func (h *Handler) serve(w http.ResponseWriter, q *request) {
 		// GET streams are filtered too: a resumed stream (Last-Event-ID)
 		// can replay an earlier tools/list response.
 		p := q.a.principal
-		allowed = func(name string) bool { return h.cfg.policy.toolAllowed(p, name) }
+		allowed = func(name string) bool {
+			ok := h.cfg.policy.toolAllowed(p, name)
+			q.filtered = q.filtered || !ok
+			return ok
+		}
 	}
 
 	next, err := h.serverFor(r, q.a.principal)
 	if err != nil {
-		h.respond(w, r, authRefusal(refusedByFactory, q.firstID(), err))
-		return
+		f := authRefusal(refusedByFactory, q.firstID(), err)
+		if errors.Is(err, errFactoryPanic) {
+			f.reason = decision.ReasonPanic
+		}
+		h.respond(w, r, f)
+		return f
 	}
 	q.gw = guardWriter{ResponseWriter: w, watch: q, allowed: allowed, id: q.firstID()}
 	gw := &q.gw // in the request: no allocation of its own
@@ -118,6 +138,7 @@ func (h *Handler) serve(w http.ResponseWriter, q *request) {
 		h.respond(w, r, f)
 	}
 	h.endSessions(r, q.ended)
+	return f
 }
 
 // warnMissingMiddleware logs, once, that the guard is mounted without the

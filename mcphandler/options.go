@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/mcpauth/mcpauth/decision"
 	"github.com/mcpauth/mcpauth/jsonrpcerr"
 )
 
@@ -58,6 +59,13 @@ type Options struct {
 	Route string
 	// Logger receives refusals and misconfigurations. Nil discards.
 	Logger *slog.Logger
+	// OnDecision, if set, receives the guard's decision of every request
+	// (layer "guard"): each refusal, with the reason of its check, and
+	// each admitted request once its response is done (GET streams when
+	// they end), with the status the client got, the method and tool,
+	// and whether a tools/list answer was filtered. See package decision;
+	// use the same hook for the authentication layer and the proxy.
+	OnDecision decision.Hook
 }
 
 var errConfig = errors.New("mcphandler: invalid options")
@@ -73,6 +81,7 @@ type config struct {
 	maxStreams  int
 	rateLimit   *RateLimit
 	log         *slog.Logger
+	onDecision  decision.Hook
 	names       map[string]string // names to intern when reading bodies
 }
 
@@ -80,7 +89,7 @@ func newConfig(o *Options) (*config, error) {
 	if o == nil {
 		o = &Options{}
 	}
-	c := &config{challenge: o.Challenge, store: o.Store, maxBody: o.MaxBodyBytes, bodyTimeout: o.BodyReadTimeout, route: o.Route, log: o.Logger}
+	c := &config{challenge: o.Challenge, store: o.Store, maxBody: o.MaxBodyBytes, bodyTimeout: o.BodyReadTimeout, route: o.Route, log: o.Logger, onDecision: o.OnDecision}
 	var err error
 	if c.policy, err = compilePolicy(o.Policy); err != nil {
 		return nil, err

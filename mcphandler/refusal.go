@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/mcpauth/mcpauth/authresult"
+	"github.com/mcpauth/mcpauth/decision"
 	"github.com/mcpauth/mcpauth/jsonrpcerr"
 )
 
@@ -20,6 +21,7 @@ type refusal struct {
 	status  int             // HTTP status
 	code    int             // JSON-RPC error code
 	message string          // client-safe message
+	reason  decision.Reason // what decisions report
 	id      json.RawMessage // request id to echo; nil means null
 	allow   string          // Allow header of a 405
 	// retryAfter is the Retry-After of a 429.
@@ -32,45 +34,46 @@ type refusal struct {
 }
 
 // A kind is what a protocol refusal answers: status, JSON-RPC code and
-// client-safe message. Check code refuses with one of these values, so
+// client-safe message, and the reason decisions report. Check code refuses with one of these values, so
 // that statuses have one home.
 type kind struct {
 	status  int
 	code    int
 	message string
+	reason  decision.Reason // what decisions report
 }
 
 // The protocol refusals of the guard.
 var (
-	kindMethod         = kind{http.StatusMethodNotAllowed, jsonrpcerr.CodeInvalidRequest, "method not allowed"}
-	kindHeaderTwin     = kind{http.StatusBadRequest, jsonrpcerr.CodeInvalidRequest, "header name with '_' shadows a guarded header"}
-	kindConnection     = kind{http.StatusBadRequest, jsonrpcerr.CodeInvalidRequest, "Connection header names a guarded header"}
-	kindOrigin         = kind{http.StatusForbidden, jsonrpcerr.CodeInvalidRequest, "origin not allowed"}
-	kindVersion        = kind{http.StatusBadRequest, CodeUnsupportedProtocolVersion, "unsupported MCP-Protocol-Version"}
-	kindMediaType      = kind{http.StatusUnsupportedMediaType, jsonrpcerr.CodeInvalidRequest, "Content-Type must be application/json (charset utf-8)"}
-	kindEncoding       = kind{http.StatusUnsupportedMediaType, jsonrpcerr.CodeInvalidRequest, "Content-Encoding not supported"}
-	kindBodyTooLarge   = kind{http.StatusRequestEntityTooLarge, jsonrpcerr.CodeInvalidRequest, "request body too large"}
-	kindBodyTimeout    = kind{http.StatusRequestTimeout, jsonrpcerr.CodeInvalidRequest, "request body not received in time"}
-	kindBodyRead       = kind{http.StatusBadRequest, jsonrpcerr.CodeParseError, "could not read body"}
-	kindTwoSessions    = kind{http.StatusBadRequest, jsonrpcerr.CodeInvalidRequest, "more than one session id"}
-	kindNoSession      = kind{http.StatusNotFound, CodeSessionNotFound, "session not found"}
-	kindHeaderMatch    = kind{http.StatusBadRequest, CodeHeaderMismatch, "Mcp-Method or Mcp-Name does not match the body"}
-	kindResourceURI    = kind{http.StatusBadRequest, jsonrpcerr.CodeInvalidParams, "params.uri is not a URI in normal form (RFC 3986 section 6)"}
-	kindTooManyStreams = kind{http.StatusTooManyRequests, jsonrpcerr.CodeInvalidRequest, "too many open streams"}
-	kindRateLimited    = kind{http.StatusTooManyRequests, CodeRateLimited, "rate limit exceeded"}
-	kindOverBurst      = kind{http.StatusBadRequest, CodeRateLimited, "batch larger than the rate limit allows at once"}
-	kindModernBatch    = kind{http.StatusBadRequest, jsonrpcerr.CodeInvalidRequest, "batches are not allowed in this protocol revision"}
+	kindMethod         = kind{http.StatusMethodNotAllowed, jsonrpcerr.CodeInvalidRequest, "method not allowed", decision.ReasonMethodNotAllowed}
+	kindHeaderTwin     = kind{http.StatusBadRequest, jsonrpcerr.CodeInvalidRequest, "header name with '_' shadows a guarded header", decision.ReasonInvalidRequest}
+	kindConnection     = kind{http.StatusBadRequest, jsonrpcerr.CodeInvalidRequest, "Connection header names a guarded header", decision.ReasonInvalidRequest}
+	kindOrigin         = kind{http.StatusForbidden, jsonrpcerr.CodeInvalidRequest, "origin not allowed", decision.ReasonOrigin}
+	kindVersion        = kind{http.StatusBadRequest, CodeUnsupportedProtocolVersion, "unsupported MCP-Protocol-Version", decision.ReasonProtocolVersion}
+	kindMediaType      = kind{http.StatusUnsupportedMediaType, jsonrpcerr.CodeInvalidRequest, "Content-Type must be application/json (charset utf-8)", decision.ReasonMediaType}
+	kindEncoding       = kind{http.StatusUnsupportedMediaType, jsonrpcerr.CodeInvalidRequest, "Content-Encoding not supported", decision.ReasonMediaType}
+	kindBodyTooLarge   = kind{http.StatusRequestEntityTooLarge, jsonrpcerr.CodeInvalidRequest, "request body too large", decision.ReasonBodyTooLarge}
+	kindBodyTimeout    = kind{http.StatusRequestTimeout, jsonrpcerr.CodeInvalidRequest, "request body not received in time", decision.ReasonBodyTimeout}
+	kindBodyRead       = kind{http.StatusBadRequest, jsonrpcerr.CodeParseError, "could not read body", decision.ReasonInvalidRequest}
+	kindTwoSessions    = kind{http.StatusBadRequest, jsonrpcerr.CodeInvalidRequest, "more than one session id", decision.ReasonInvalidRequest}
+	kindNoSession      = kind{http.StatusNotFound, CodeSessionNotFound, "session not found", decision.ReasonSessionNotFound}
+	kindHeaderMatch    = kind{http.StatusBadRequest, CodeHeaderMismatch, "Mcp-Method or Mcp-Name does not match the body", decision.ReasonHeaderMismatch}
+	kindResourceURI    = kind{http.StatusBadRequest, jsonrpcerr.CodeInvalidParams, "params.uri is not a URI in normal form (RFC 3986 section 6)", decision.ReasonInvalidRequest}
+	kindTooManyStreams = kind{http.StatusTooManyRequests, jsonrpcerr.CodeInvalidRequest, "too many open streams", decision.ReasonTooManyStreams}
+	kindRateLimited    = kind{http.StatusTooManyRequests, CodeRateLimited, "rate limit exceeded", decision.ReasonRateLimited}
+	kindOverBurst      = kind{http.StatusBadRequest, CodeRateLimited, "batch larger than the rate limit allows at once", decision.ReasonRateLimited}
+	kindModernBatch    = kind{http.StatusBadRequest, jsonrpcerr.CodeInvalidRequest, "batches are not allowed in this protocol revision", decision.ReasonInvalidRequest}
 )
 
 // refusal returns the refusal of a body the JSON-RPC reading refused: 400
 // with the error's code and message.
 func (e *rpcError) refusal() *refusal {
-	return kind{http.StatusBadRequest, e.code, e.msg}.refuse(checkJSONRPC, e.id)
+	return kind{http.StatusBadRequest, e.code, e.msg, decision.ReasonInvalidRequest}.refuse(checkJSONRPC, e.id)
 }
 
 // refuse returns the refusal of check with kind k.
 func (k kind) refuse(check string, id json.RawMessage) *refusal {
-	return &refusal{check: check, status: k.status, code: k.code, message: k.message, id: id}
+	return &refusal{check: check, status: k.status, code: k.code, message: k.message, reason: k.reason, id: id}
 }
 
 // authRefusal returns the refusal of check for a typed authentication or
@@ -80,7 +83,7 @@ func authRefusal(check string, id json.RawMessage, err error) *refusal {
 	e := authresult.As(err)
 	return &refusal{
 		check: check, status: e.Status(), code: jsonrpcerr.Code(e.Kind), message: e.ClientMessage(),
-		id: id, err: err, auth: true,
+		reason: decision.ReasonOf(e), id: id, err: err, auth: true,
 	}
 }
 

@@ -150,6 +150,7 @@ func (h *Handler) bind(q *request, status int, hdr http.Header) *refusal {
 	if len(created) == 1 && created[0] != "" {
 		if q.ended, err = h.cfg.store.Bind(ctx, created[0], q.key); err == nil {
 			h.owners.put(q.key, ownerOf(q.a.principal))
+			q.created = created[0]
 			return nil
 		}
 	}

@@ -201,14 +201,17 @@ func TestStoreKeepsNoIdentity(t *testing.T) {
 }
 
 // TestStoreRedisDown: with Redis gone every operation errs (the guard
-// answers 503), and the same store works again once Redis is back.
+// answers 503) and Ready fails, and the same store works again once Redis
+// is back.
 func TestStoreRedisDown(t *testing.T) {
 	r := redistest.Start(t)
 	ctx := context.Background()
 	s := newStore(t, r.Client(), func(o *Options) { o.Timeout = 500 * time.Millisecond })
 	_, err := s.Bind(ctx, "s1", alice)
 	require.NoError(t, err)
+	require.NoError(t, s.Ready(ctx))
 	r.Stop()
+	assert.Error(t, s.Ready(ctx), "not ready while Redis is down")
 	_, err = s.Bind(ctx, "s2", alice)
 	assert.Error(t, err)
 	ok, err := s.Check(ctx, "s1", alice)
@@ -218,6 +221,7 @@ func TestStoreRedisDown(t *testing.T) {
 
 	r.Restart()
 	require.Eventually(t, func() bool { _, err := s.Bind(ctx, "s3", alice); return err == nil }, 10*time.Second, 50*time.Millisecond, "recovers without a restart")
+	assert.NoError(t, s.Ready(ctx), "ready again")
 	ok, err = s.Check(ctx, "s1", alice)
 	require.NoError(t, err)
 	assert.False(t, ok, "the binding was lost with Redis's data: 404, never another user's")

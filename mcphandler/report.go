@@ -1,0 +1,59 @@
+package mcphandler
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/mcpauth/mcpauth/authresult"
+	"github.com/mcpauth/mcpauth/decision"
+)
+
+// report gives the guard's decision of q to the hook, if one listens: f
+// when the guard refused (by a check, or while serving), otherwise the
+// admission and the status the client got. start is when the checks
+// began, for a refusal by a check; an admitted request carries its
+// latency.
+func (h *Handler) report(q *request, f *refusal, start time.Time) {
+	if h.cfg.onDecision == nil {
+		return
+	}
+	d := decision.Decision{Layer: decision.LayerGuard, Outcome: decision.Allowed, Reason: decision.ReasonOK, Latency: q.latency}
+	switch {
+	case f != nil:
+		d.Outcome, d.Reason, d.Status, d.Err = decision.OutcomeOf(f.status), f.reason, f.status, f
+		if f.auth {
+			d.Scopes = authresult.As(f.err).Scopes
+		}
+		if !start.IsZero() {
+			d.Latency = time.Since(start)
+		}
+	case q.filtered:
+		d.Reason = decision.ReasonFiltered
+	}
+	if f == nil {
+		d.Status = q.gw.status
+		if d.Status == 0 {
+			d.Status = http.StatusOK // what net/http sends for a handler that wrote nothing
+		}
+	}
+	d.WithPrincipal(q.a.principal)
+	d.Method, d.Tool = q.a.Method(), q.a.Tool()
+	d.Session = decision.HashSession(reportedSession(q, f))
+	h.cfg.onDecision(q.r, d)
+}
+
+// reportedSession is the session a decision concerns: the one the request
+// was checked against or created, or the single one a check refused.
+func reportedSession(q *request, f *refusal) string {
+	switch {
+	case q.a.sessionID != "":
+		return q.a.sessionID
+	case q.created != "":
+		return q.created
+	case f != nil && f.check == checkSession && !q.modern:
+		if ids := q.r.Header[headerSession]; len(ids) == 1 {
+			return ids[0]
+		}
+	}
+	return ""
+}
