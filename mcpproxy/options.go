@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/mcpauth/mcpauth/authresult"
+	"github.com/mcpauth/mcpauth/decision"
 )
 
 // Options configures a proxy. A nil *Options means the defaults.
@@ -31,6 +32,11 @@ type Options struct {
 	Transport http.RoundTripper
 	// Logger receives upstream failures. Nil discards.
 	Logger *slog.Logger
+	// OnDecision, if set, receives the proxy's decision of every request
+	// (layer "proxy"): the upstream's status and its time to the response
+	// headers, or why the request was not forwarded or failed upstream.
+	// See package decision; use the same hook for the other layers.
+	OnDecision decision.Hook
 }
 
 var errConfig = errors.New("mcpproxy: invalid options")
@@ -41,13 +47,14 @@ type config struct {
 	forward         []string // canonical names
 	transport       http.RoundTripper
 	log             *slog.Logger
+	onDecision      decision.Hook
 }
 
 func newConfig(o *Options) (*config, error) {
 	if o == nil {
 		o = &Options{}
 	}
-	c := &config{upstreamHeaders: o.UpstreamHeaders, transport: o.Transport, log: o.Logger}
+	c := &config{upstreamHeaders: o.UpstreamHeaders, transport: o.Transport, log: o.Logger, onDecision: o.OnDecision}
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
 	}

@@ -12,9 +12,10 @@
 // the guard parsed ([mcphandler.Admission.Body]), under a Content-Type the
 // proxy writes itself (application/json); the session id and protocol
 // version are the ones the guard checked; of the client's other headers
-// only an allow-list goes on (Accept, User-Agent, Last-Event-ID, and
-// Mcp-Method and Mcp-Name where the guard checked them against the body),
-// plus those Options.ForwardHeaders names. Nothing else — no charset, no
+// only an allow-list goes on (Accept, User-Agent, Last-Event-ID,
+// Mcp-Method and Mcp-Name where the guard checked them against the body,
+// and a well-formed W3C traceparent with its tracestate, so that traces
+// cross the gateway), plus those Options.ForwardHeaders names. Nothing else — no charset, no
 // Content-Encoding, no header the guard did not read, no query string —
 // reaches the upstream.
 //
@@ -44,6 +45,7 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"sync"
+	"time"
 
 	"github.com/mcpauth/mcpauth/authresult"
 	"github.com/mcpauth/mcpauth/jsonrpcerr"
@@ -53,6 +55,10 @@ import (
 // ErrUpstream is the cause of every 502: the upstream could not be reached
 // or refused the gateway's own credentials.
 var ErrUpstream = errors.New("mcpproxy: upstream failed")
+
+// errUpstreamRefused is the cause of the 502 a client gets when the
+// upstream refuses the gateway's own credentials.
+var errUpstreamRefused = fmt.Errorf("%w: the upstream refused the gateway's credentials; configure them with Options.UpstreamHeaders", ErrUpstream)
 
 // errNotAdmitted is the cause of the 500 a request without a guard's
 // admission gets: the proxy is mounted without mcphandler in front.
@@ -97,6 +103,7 @@ func New(upstream *url.URL, opts *Options) (http.Handler, error) {
 			}
 			pr.Out.GetBody = nil
 			setForwarded(pr.Out.Header, pr.In)
+			setTraceContext(pr.Out.Header, pr.In)
 		},
 		Transport:     cfg.transport,
 		FlushInterval: -1, // stream SSE as it comes
@@ -105,7 +112,10 @@ func New(upstream *url.URL, opts *Options) (http.Handler, error) {
 				// The client's credentials were checked here; an upstream
 				// refusal concerns the gateway's own, which the client
 				// cannot fix.
-				return fmt.Errorf("%w: upstream answered %d", ErrUpstream, resp.StatusCode)
+				return fmt.Errorf("%w: upstream answered %d", errUpstreamRefused, resp.StatusCode)
+			}
+			if fwd, ok := resp.Request.Context().Value(admittedKey{}).(*forward); ok {
+				cfg.report(fwd.in, fwd.a, fwd.start, resp.StatusCode, nil)
 			}
 			return nil
 		},
@@ -113,29 +123,42 @@ func New(upstream *url.URL, opts *Options) (http.Handler, error) {
 			if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
 				return // the client went away
 			}
+			if !errors.Is(err, ErrUpstream) {
+				err = fmt.Errorf("%w: %w", ErrUpstream, err)
+			}
 			cfg.log.LogAttrs(r.Context(), slog.LevelError, "mcpauth: upstream request failed", slog.Any("error", err))
 			var id json.RawMessage
-			if fwd, ok := r.Context().Value(admittedKey{}).(*forward); ok {
+			fwd, _ := r.Context().Value(admittedKey{}).(*forward)
+			if fwd != nil {
 				id = requestID(fwd.a)
+				cfg.report(r, fwd.a, fwd.start, http.StatusBadGateway, err)
 			}
 			jsonrpcerr.WriteCode(w, http.StatusBadGateway, id, jsonrpcerr.CodeInternalError, "upstream unavailable")
 		},
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var start time.Time
+		if cfg.onDecision != nil {
+			start = time.Now()
+		}
 		p, ok := authresult.FromContext(r.Context())
 		if !ok {
 			// A gateway never forwards unauthenticated requests, whatever
 			// is (not) in front of it.
-			jsonrpcerr.Write(w, nil, authresult.NoCredentials(), nil)
+			err := authresult.NoCredentials()
+			cfg.report(r, nil, start, err.Status(), err)
+			jsonrpcerr.Write(w, nil, err, nil)
 			return
 		}
 		a, ok := mcphandler.FromContext(r.Context())
 		if !ok || a.Principal() != p {
 			warnOnce.Do(func() { cfg.log.LogAttrs(r.Context(), slog.LevelError, "mcpauth: "+errNotAdmitted.Error()) })
-			jsonrpcerr.Write(w, nil, authresult.Internal(errNotAdmitted), nil)
+			err := authresult.Internal(errNotAdmitted)
+			cfg.report(r, nil, start, err.Status(), err)
+			jsonrpcerr.Write(w, nil, err, nil)
 			return
 		}
-		fwd := &forward{a: a}
+		fwd := &forward{a: a, in: r, start: start}
 		if cfg.upstreamHeaders != nil {
 			extra, err := cfg.upstreamHeaders(r.Context(), p)
 			if err == nil && writesGuarded(extra) {
@@ -143,6 +166,7 @@ func New(upstream *url.URL, opts *Options) (http.Handler, error) {
 			}
 			if err != nil {
 				cfg.log.LogAttrs(r.Context(), slog.LevelError, "mcpauth: upstream credentials", slog.Any("error", err))
+				cfg.report(r, a, start, authresult.As(err).Status(), err)
 				jsonrpcerr.Write(w, requestID(a), err, nil)
 				return
 			}
@@ -155,5 +179,7 @@ func New(upstream *url.URL, opts *Options) (http.Handler, error) {
 // forward is what the rewrite of one upstream request needs.
 type forward struct {
 	a     *mcphandler.Admission
-	extra http.Header // from Options.UpstreamHeaders
+	extra http.Header   // from Options.UpstreamHeaders
+	in    *http.Request // the client's request, for the decision hook
+	start time.Time     // when the proxy began, if a hook listens
 }
