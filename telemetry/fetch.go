@@ -1,0 +1,58 @@
+package telemetry
+
+import (
+	"net/http"
+	"strings"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+)
+
+// Kinds of fetch, for [Telemetry.FetchClient].
+const (
+	FetchJWKS          = "jwks"
+	FetchIntrospection = "introspection"
+	// FetchDiscovery is counted for any request to a /.well-known/ path
+	// (authorization server or OpenID metadata), whatever the client's
+	// kind.
+	FetchDiscovery = "discovery"
+)
+
+// FetchClient returns a copy of c (a new client when nil) whose requests
+// are counted in mcpauth.fetches by kind and outcome: "ok" for a 2xx or
+// 3xx answer, "failed" for an error or any other status. Give it to
+// jwtverify.Options.HTTPClient (kind FetchJWKS) or
+// introspect.Options.HTTPClient (kind FetchIntrospection). Redirect
+// policy, timeout and jar are kept as they are.
+func (t *Telemetry) FetchClient(kind string, c *http.Client) *http.Client {
+	var cp http.Client
+	if c != nil {
+		cp = *c
+	}
+	base := cp.Transport
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	cp.Transport = &countingTransport{base: base, t: t, kind: kind}
+	return &cp
+}
+
+type countingTransport struct {
+	base http.RoundTripper
+	t    *Telemetry
+	kind string
+}
+
+func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := c.base.RoundTrip(r)
+	kind := c.kind
+	if strings.HasPrefix(r.URL.Path, "/.well-known/") {
+		kind = FetchDiscovery
+	}
+	outcome := "ok"
+	if err != nil || resp.StatusCode >= 400 {
+		outcome = "failed"
+	}
+	c.t.fetches.Add(r.Context(), 1, metric.WithAttributes(attribute.String("kind", kind), attribute.String("outcome", outcome)))
+	return resp, err
+}

@@ -1,0 +1,71 @@
+package telemetry
+
+import (
+	"context"
+	"net/http"
+
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/mcpauth/mcpauth/authresult"
+	"github.com/mcpauth/mcpauth/decision"
+	"github.com/mcpauth/mcpauth/middleware"
+)
+
+// Handler returns next wrapped in a server span per request, a child of
+// the client's trace context when it sent one. The layers' decisions,
+// through [Telemetry.Hook], name the span and set its attributes and
+// status; Handler itself does not wrap the response writer, so flushing,
+// read deadlines and everything else of the writer reach next unchanged.
+func (t *Telemetry) Handler(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := t.propagator.Extract(r.Context(), propagation.HeaderCarrier(r.Header))
+		ctx, span := t.tracer.Start(ctx, r.Method, trace.WithSpanKind(trace.SpanKindServer),
+			trace.WithAttributes(
+				attribute.String("http.request.method", r.Method),
+				attribute.String("url.path", r.URL.Path)))
+		defer span.End()
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// Transport returns base (http.DefaultTransport when nil) with a client
+// span around each upstream request, its trace context injected into the
+// request as traceparent; give it to mcpproxy.Options.Transport.
+func (t *Telemetry) Transport(base http.RoundTripper) http.RoundTripper {
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	return otelhttp.NewTransport(base,
+		otelhttp.WithTracerProvider(t.tp), otelhttp.WithMeterProvider(t.mp), otelhttp.WithPropagators(t.propagator),
+		otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string { return "upstream " + r.Method }))
+}
+
+// Verifier returns v with a span ("mcpauth.verify") around each
+// verification, whose attributes are the outcome and reason and, on
+// success, the principal's binding key; never the token or its claims.
+func (t *Telemetry) Verifier(v middleware.TokenVerifier) middleware.TokenVerifier {
+	return middleware.TokenVerifierFunc(func(ctx context.Context, token string) (*authresult.Principal, error) {
+		ctx, span := t.tracer.Start(ctx, "mcpauth.verify", trace.WithSpanKind(trace.SpanKindInternal))
+		defer span.End()
+		p, err := v.VerifyToken(ctx, token)
+		if span.IsRecording() {
+			switch {
+			case err != nil:
+				e := authresult.As(err)
+				reason := decision.ReasonOf(e)
+				span.SetAttributes(keyReason.String(string(reason)))
+				if decision.OutcomeOf(e.Status()) == decision.Failed {
+					span.SetAttributes(keyErrorType.String(string(reason)))
+					span.SetStatus(codes.Error, string(reason))
+				}
+			case p.Valid():
+				span.SetAttributes(keyReason.String(string(decision.ReasonOK)), keyPrincipal.String(p.BindingKey().String()))
+			}
+		}
+		return p, err
+	})
+}
