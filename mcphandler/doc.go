@@ -36,6 +36,11 @@
 //	session             two session ids; one not bound to this principal and route 400, 404 -32001, 503
 //	streams             a GET past Options.MaxStreams open for the principal        429
 //
+// Every refusal, and every admitted request once its response is done, is
+// reported to Options.OnDecision as a decision.Decision of layer "guard",
+// with the reason its check's refusal carries (decision.Reasons lists
+// them), so metrics and the audit log name the same causes as this table.
+//
 // Guarded headers are Mcp-Session-Id, Mcp-Protocol-Version, Mcp-Method,
 // Mcp-Name, Authorization, Last-Event-ID, Origin, Content-Type,
 // Content-Encoding and Content-Length. Only after every check passes does

@@ -57,39 +57,43 @@ func (t *Telemetry) Hook() decision.Hook {
 func annotate(span trace.Span, d *decision.Decision) {
 	span.AddEvent(eventDecision, trace.WithAttributes(
 		keyLayer.String(string(d.Layer)), keyOutcome.String(string(d.Outcome)), keyReason.String(string(d.Reason))))
+	attrs := make([]attribute.KeyValue, 0, 8)
 	if d.Method != "" {
-		span.SetAttributes(keyMethod.String(d.Method))
+		attrs = append(attrs, keyMethod.String(d.Method))
 		name := d.Method
 		switch d.Method {
 		case "tools/call":
-			span.SetAttributes(keyTool.String(d.Tool))
+			attrs = append(attrs, keyTool.String(d.Tool))
 			name += " " + d.Tool
 		case "prompts/get":
-			span.SetAttributes(keyPrompt.String(d.Tool))
+			attrs = append(attrs, keyPrompt.String(d.Tool))
 			name += " " + d.Tool
 		case "resources/read", "resources/subscribe", "resources/unsubscribe":
-			span.SetAttributes(keyResource.String(d.Tool))
+			attrs = append(attrs, keyResource.String(d.Tool))
 		}
 		if d.Layer == decision.LayerGuard {
 			span.SetName(name)
 		}
 	}
 	if d.Session != "" {
-		span.SetAttributes(keySession.String(d.Session))
-	}
-	if d.Subject != "" {
-		span.SetAttributes(keyPrincipal.String(d.Principal.String()))
+		attrs = append(attrs, keySession.String(d.Session))
 	}
 	if d.Status != 0 && d.Layer != decision.LayerProxy {
-		span.SetAttributes(keyStatus.Int(d.Status))
+		attrs = append(attrs, keyStatus.Int(d.Status))
 	}
 	if d.Outcome != decision.Allowed {
-		span.SetAttributes(keyReason.String(string(d.Reason)))
+		attrs = append(attrs, keyReason.String(string(d.Reason)))
 	}
 	if d.Outcome == decision.Failed {
 		// A refusal (4xx) is the server working; a failure is not.
-		span.SetAttributes(keyErrorType.String(string(d.Reason)))
+		attrs = append(attrs, keyErrorType.String(string(d.Reason)))
 		span.SetStatus(codes.Error, string(d.Reason))
+	}
+	if d.Subject != "" && d.Layer == decision.LayerAuthentication {
+		attrs = append(attrs, keyPrincipal.String(d.Principal.String()))
+	}
+	if len(attrs) > 0 {
+		span.SetAttributes(attrs...)
 	}
 }
 

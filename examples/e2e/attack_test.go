@@ -178,7 +178,7 @@ func startGateway(t *testing.T, upstream string) gatewayProc {
 	t.Helper()
 	bin := attackGateway(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	cmd := exec.CommandContext(ctx, bin, "-addr", "127.0.0.1:0", "-upstream", upstream, "-policy", attackPolicy())
+	cmd := exec.CommandContext(ctx, bin, "-addr", "127.0.0.1:0", "-log-level", "debug", "-upstream", upstream, "-policy", attackPolicy())
 	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
 	cmd.WaitDelay = 5 * time.Second
 	cmd.Stderr = &testWriter{t: t, prefix: filepath.Base(bin) + ": "}
@@ -201,6 +201,8 @@ func startGateway(t *testing.T, upstream string) gatewayProc {
 		}
 	}
 	require.NotEmpty(t, s.admin, "gateway printed no tokens")
+	secret(s.reader)
+	secret(s.admin)
 	go func() {
 		for sc.Scan() {
 		}

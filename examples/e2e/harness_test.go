@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -63,13 +64,62 @@ var (
 	buildErr  error
 )
 
-// TestMain removes the binaries the tests built.
+// TestMain removes the binaries the tests built, and fails the run if
+// any example wrote a token or secret it was given to its log.
 func TestMain(m *testing.M) {
 	code := m.Run()
 	if buildDir != "" {
 		_ = os.RemoveAll(buildDir)
 	}
+	if err := checkLogs(); err != nil && code == 0 {
+		fmt.Fprintln(os.Stderr, "FAIL:", err)
+		code = 1
+	}
 	os.Exit(code)
+}
+
+// What the examples logged in this run, and the secrets they were given:
+// every example runs at -log-level debug, audit records included, and no
+// line of it may carry a token, a token's signature or a client secret.
+var (
+	logMu   sync.Mutex
+	logged  bytes.Buffer
+	secrets = map[string]bool{}
+)
+
+// secret registers a token or secret the examples must never log.
+func secret(s string) string {
+	if len(s) < 12 {
+		return s // too short to tell from ordinary text
+	}
+	logMu.Lock()
+	defer logMu.Unlock()
+	secrets[s] = true
+	if parts := strings.Split(s, "."); len(parts) == 3 && len(parts[2]) >= 12 {
+		secrets[parts[2]] = true // a JWT's signature alone is as good as the token
+	}
+	return s
+}
+
+// checkLogs reports a secret found in the examples' logs. It refuses to
+// pass vacuously: with secrets given out, the logs must hold audit
+// records, or they were not captured.
+func checkLogs() error {
+	logMu.Lock()
+	defer logMu.Unlock()
+	if len(secrets) == 0 {
+		return nil
+	}
+	if !bytes.Contains(logged.Bytes(), []byte("mcpauth: decision")) {
+		return errors.New("the examples' logs hold no audit record: the check for tokens in logs would prove nothing")
+	}
+	for s := range secrets {
+		if i := bytes.Index(logged.Bytes(), []byte(s)); i >= 0 {
+			line := logged.Bytes()[max(0, i-200):min(logged.Len(), i+len(s)+40)]
+			return fmt.Errorf("an example logged a secret it was given (%d bytes of %d registered): ...%s", len(s), len(secrets), strings.ReplaceAll(string(line), s, "<SECRET>"))
+		}
+	}
+	return nil
 }
 
 // binary builds an example command once per test run and returns its path.
@@ -129,6 +179,8 @@ func readSources() error {
 // started is a running example and what it printed.
 type started struct {
 	endpoint, metadata, reader, admin string
+	// metrics is the base URL of -metrics-addr's listener, "" without it.
+	metrics string
 	// stop stops the process (SIGTERM, then a kill), as a crash or a
 	// rolling restart would; the test's cleanup does it otherwise.
 	stop func()
@@ -148,7 +200,9 @@ func start(t *testing.T, bin string, args ...string) started {
 func startExample(t *testing.T, bin string, tokens bool, args ...string) started {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	cmd := exec.CommandContext(ctx, bin, append([]string{"-addr", "127.0.0.1:0"}, args...)...)
+	// Debug logging, audit records and all, for checkLogs; a test's own
+	// -log-level comes later and wins.
+	cmd := exec.CommandContext(ctx, bin, append([]string{"-addr", "127.0.0.1:0", "-log-level", "debug"}, args...)...)
 	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
 	cmd.WaitDelay = 5 * time.Second
 	cmd.Stderr = &testWriter{t: t, prefix: filepath.Base(bin) + ": "}
@@ -188,10 +242,13 @@ func startExample(t *testing.T, bin string, tokens bool, args ...string) started
 				s.endpoint = field("MCP endpoint:")
 			case strings.HasPrefix(l, "resource metadata:"):
 				s.metadata = field("resource metadata:")
+			case strings.HasPrefix(l, "metrics:"):
+				u, _, _ := strings.Cut(field("metrics:"), " ")
+				s.metrics = strings.TrimSuffix(u, "/metrics")
 			case strings.HasPrefix(l, "reader token:"):
-				s.reader = field("reader token:")
+				s.reader = secret(field("reader token:"))
 			case strings.HasPrefix(l, "admin token:"):
-				s.admin = field("admin token:")
+				s.admin = secret(field("admin token:"))
 			case strings.HasPrefix(l, "audience:"):
 				audience = true
 			}
@@ -262,6 +319,9 @@ type testWriter struct {
 
 func (w *testWriter) Write(p []byte) (int, error) {
 	w.t.Log(w.prefix + strings.TrimRight(string(p), "\n"))
+	logMu.Lock()
+	logged.Write(p)
+	logMu.Unlock()
 	return len(p), nil
 }
 

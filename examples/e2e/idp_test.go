@@ -157,6 +157,7 @@ func startIdP(t *testing.T, opts idpOptions) *idp {
 	if opts.GrantScopes != nil {
 		env["GRANT_SCOPES"] = strings.Join(opts.GrantScopes, " ")
 	}
+	secret(opts.IntrospectionClientSecret)
 	p := &idp{
 		introID:     opts.IntrospectionClientID,
 		introSecret: opts.IntrospectionClientSecret,
@@ -368,6 +369,8 @@ func (p *idp) Tokens(t *testing.T, resource string, scopes ...string) idpTokens 
 	t.Helper()
 	tok, err := p.authorize(resource, strings.Join(scopes, " "))
 	require.NoError(t, err)
+	secret(tok.AccessToken)
+	secret(tok.RefreshToken)
 	return tok
 }
 

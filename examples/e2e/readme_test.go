@@ -36,6 +36,10 @@ var readmeImports = map[string]string{
 	"redisstore":  "github.com/mcpauth/mcpauth/mcphandler/redisstore",
 	"redis":       "github.com/redis/go-redis/v9",
 	"mcpauthtest": "github.com/mcpauth/mcpauth/mcpauthtest",
+	"slog":        "log/slog",
+	"decision":    "github.com/mcpauth/mcpauth/decision",
+	"telemetry":   "github.com/mcpauth/mcpauth/telemetry",
+	"health":      "github.com/mcpauth/mcpauth/health",
 }
 
 // readmeFree are what snippets may use without declaring it: the

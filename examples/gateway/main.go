@@ -19,7 +19,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"os"
@@ -78,12 +77,18 @@ func newHandler(stack *demo.Stack, upstream *url.URL, upstreamToken string, pol 
 			return http.Header{"Authorization": {"Bearer " + upstreamToken}}, nil
 		}
 	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	proxy, err := mcpproxy.New(upstream, &mcpproxy.Options{UpstreamHeaders: headers, Logger: log})
+	var transport http.RoundTripper
+	if stack.Telemetry != nil {
+		transport = stack.Telemetry.Transport(nil) // a span per upstream call, traceparent on it
+	}
+	proxy, err := mcpproxy.New(upstream, &mcpproxy.Options{UpstreamHeaders: headers, Transport: transport, Logger: stack.Logger, OnDecision: stack.OnDecision})
 	if err != nil {
 		return nil, err
 	}
-	guard, err := mcphandler.New(proxy, &mcphandler.Options{Challenge: stack.Auth.Challenge(), Policy: pol, Store: stack.Store, RateLimit: stack.RateLimit, Logger: log})
+	guard, err := mcphandler.New(proxy, &mcphandler.Options{
+		Challenge: stack.Auth.Challenge(), Policy: pol, Store: stack.Store, RateLimit: stack.RateLimit,
+		Logger: stack.Logger, OnDecision: stack.OnDecision,
+	})
 	if err != nil {
 		return nil, err
 	}

@@ -56,9 +56,11 @@ func newHandler(stack *demo.Stack, stateless bool) (http.Handler, error) {
 		// guard deletes those it evicts, the timeout ends the rest.
 		&mcp.StreamableHTTPOptions{Stateless: stateless, SessionTimeout: time.Hour, Logger: slog.New(slog.DiscardHandler)})
 	guard, err := mcphandler.New(gosdk.Handler(sdk), &mcphandler.Options{
-		Challenge: stack.Auth.Challenge(),
-		Store:     stack.Store,
-		RateLimit: stack.RateLimit,
+		Challenge:  stack.Auth.Challenge(),
+		Store:      stack.Store,
+		RateLimit:  stack.RateLimit,
+		Logger:     stack.Logger,
+		OnDecision: stack.OnDecision,
 		Policy: &mcphandler.Policy{
 			Methods: map[string][]string{"tools/call": {demo.ScopeRead}, "tools/list": {demo.ScopeRead}},
 			Tools:   map[string][]string{"whoami": nil, "echo": nil, "admin_stats": {demo.ScopeAdmin}},

@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math"
 	"net"
 	"net/http"
@@ -26,6 +27,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/mcpauth/mcpauth/decision"
 	"github.com/mcpauth/mcpauth/internal/discovery"
 	"github.com/mcpauth/mcpauth/internal/fetch"
 	"github.com/mcpauth/mcpauth/internal/loopback"
@@ -34,6 +36,7 @@ import (
 	"github.com/mcpauth/mcpauth/middleware"
 	"github.com/mcpauth/mcpauth/middleware/introspect"
 	"github.com/mcpauth/mcpauth/middleware/jwtverify"
+	"github.com/mcpauth/mcpauth/telemetry"
 )
 
 // Scopes used by the examples.
@@ -67,12 +70,21 @@ type Config struct {
 	// none. With a Redis Store the limit holds across replicas.
 	RateLimit string
 
+	// MetricsAddr is where Prometheus metrics, /healthz and /readyz are
+	// served; "" for nowhere.
+	MetricsAddr string
+	// LogLevel (debug, info, warn, error) and LogFormat (text, json) of
+	// the log on stderr; at info it carries the audit record of every
+	// decision.
+	LogLevel, LogFormat string
+
 	flags *Flags // where each value came from, for errors
 }
 
 // Register defines the shared flags on f, each with an environment
 // variable fallback (MCPAUTH_ADDR, MCPAUTH_ISSUER, MCPAUTH_AUDIENCE,
-// MCPAUTH_JWKS_URL, MCPAUTH_LEEWAY, MCPAUTH_STATELESS), and returns the
+// MCPAUTH_JWKS_URL, MCPAUTH_LEEWAY, MCPAUTH_STATELESS, and so on for
+// each), and returns the
 // Config they set once f is parsed.
 func Register(f *Flags, defaultAddr string) *Config {
 	c := &Config{flags: f}
@@ -84,6 +96,9 @@ func Register(f *Flags, defaultAddr string) *Config {
 	f.Bool(&c.Stateless, "stateless", "MCPAUTH_STATELESS", false, "serve MCP without sessions")
 	f.String(&c.Store, "store", "MCPAUTH_STORE", "", "session bindings: redis://[user:pass@]host:port/db shared by replicas (rediss:// for TLS); default: in memory")
 	f.String(&c.RateLimit, "rate-limit", "MCPAUTH_RATE_LIMIT", "", "requests per principal, such as 10/s or 600/m (past it: 429); shared by replicas with -store; default: none")
+	f.String(&c.MetricsAddr, "metrics-addr", "MCPAUTH_METRICS_ADDR", "", "listen address of Prometheus metrics (/metrics), /healthz and /readyz, such as 127.0.0.1:9464; default: none")
+	f.String(&c.LogLevel, "log-level", "MCPAUTH_LOG_LEVEL", "warn", "least level logged to stderr: debug, info (adds an audit record per decision), warn or error")
+	f.String(&c.LogFormat, "log-format", "MCPAUTH_LOG_FORMAT", "text", "log format: text or json")
 	f.String(&c.IntrospectionURL, "introspection-url", "MCPAUTH_INTROSPECTION_URL", "", "token introspection endpoint (RFC 7662) for tokens that are not JWTs; default: the issuer's, from its metadata")
 	f.String(&c.IntrospectionClientID, "introspection-client-id", "MCPAUTH_INTROSPECTION_CLIENT_ID", "", "this server's client id at the introspection endpoint; with it, tokens that are not JWTs are introspected")
 	f.String(&c.IntrospectionClientSecret, "introspection-client-secret", "MCPAUTH_INTROSPECTION_CLIENT_SECRET", "", "this server's client secret at the introspection endpoint")
@@ -123,6 +138,17 @@ func (c *Config) Validate() error {
 	if c.RateLimit != "" {
 		if _, err := parseRate(c.RateLimit); err != nil {
 			return fmt.Errorf("%s %q: %v", c.Source("rate-limit"), c.RateLimit, err)
+		}
+	}
+	if _, err := parseLevel(c.LogLevel); err != nil {
+		return fmt.Errorf("%s %q: %v", c.Source("log-level"), c.LogLevel, err)
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" && c.LogFormat != "" {
+		return fmt.Errorf("%s %q: want text or json", c.Source("log-format"), c.LogFormat)
+	}
+	if c.MetricsAddr != "" {
+		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			return fmt.Errorf("%s %q: want host:port, such as 127.0.0.1:9464", c.Source("metrics-addr"), c.MetricsAddr)
 		}
 	}
 	switch {
@@ -210,6 +236,14 @@ type Stack struct {
 	Store mcphandler.Store
 	// RateLimit limits each principal's requests; nil means no limit.
 	RateLimit *mcphandler.RateLimit
+	// Logger is the example's log on stderr; give it to every layer.
+	Logger *slog.Logger
+	// OnDecision is the one hook of every layer: metrics and spans with
+	// -metrics-addr, the audit log at -log-level info.
+	OnDecision decision.Hook
+	// Telemetry makes the metrics and spans; nil without -metrics-addr.
+	Telemetry *telemetry.Telemetry
+	metrics   *metrics
 	closers   []func() error
 	storeAddr string   // the Redis of Store, for Announce
 	Key       *Key     // nil with a real identity provider
@@ -227,10 +261,13 @@ func NewStack(c *Config, baseURL string) (*Stack, error) {
 		return nil, err
 	}
 	s := &Stack{Issuers: c.Issuers, Audience: c.Audience}
+	if err := s.observe(c); err != nil {
+		return nil, err
+	}
 	if s.Audience == "" {
 		s.Audience = baseURL + "/mcp"
 	}
-	opts := jwtverify.Options{Audiences: []string{s.Audience}, Leeway: c.Leeway}
+	opts := jwtverify.Options{Audiences: []string{s.Audience}, Leeway: c.Leeway, Logger: s.Logger, HTTPClient: s.fetchClient(telemetry.FetchJWKS)}
 	if opts.Leeway == 0 {
 		opts.Leeway = jwtverify.NoLeeway
 	}
@@ -259,14 +296,18 @@ func NewStack(c *Config, baseURL string) (*Stack, error) {
 		return nil, err
 	}
 	var tokens middleware.TokenVerifier = v
+	s.closers = append(s.closers, v.Close)
 	if c.IntrospectionClientID != "" {
 		iv, err := newIntrospection(c, s, opts.Leeway)
 		if err != nil {
-			v.Close()
+			s.Close()
 			return nil, err
 		}
 		s.Introspection = iv
 		tokens = middleware.ByFormat(v, iv)
+	}
+	if s.Telemetry != nil {
+		tokens = s.Telemetry.Verifier(tokens)
 	}
 	auth, err := middleware.New(tokens, &middleware.Options{
 		Resource:             s.Audience,
@@ -276,13 +317,15 @@ func NewStack(c *Config, baseURL string) (*Stack, error) {
 		// asks for more when a client calls it.
 		ChallengeScopes: []string{ScopeRead},
 		ResourceName:    "mcpauth example",
+		Logger:          s.Logger,
+		OnDecision:      s.OnDecision,
 	})
 	if err != nil {
-		v.Close()
+		s.Close()
 		return nil, err
 	}
 	s.Verifier, s.Auth = v, auth
-	s.closers = append(s.closers, v.Close)
+	s.ready("keys", v.Ready)
 	if c.Store != "" {
 		opts, _ := redis.ParseURL(c.Store) // validated above
 		rdb := redis.NewClient(opts)
@@ -294,6 +337,10 @@ func NewStack(c *Config, baseURL string) (*Stack, error) {
 		}
 		s.Store, s.storeAddr = store, opts.Addr
 		s.closers = append(s.closers, rdb.Close)
+		s.ready("store", store.Ready)
+		if s.Telemetry != nil {
+			s.Store = s.Telemetry.Store(store)
+		}
 		if c.RateLimit != "" {
 			rate, _ := parseRate(c.RateLimit) // validated above
 			l, err := redisstore.NewLimiter(&redisstore.LimiterOptions{Client: rdb, Rate: rate})
@@ -342,6 +389,7 @@ func newIntrospection(c *Config, s *Stack, leeway time.Duration) (*introspect.Ve
 	iv, err := introspect.New(&introspect.Options{
 		Endpoint: endpoint, ClientID: c.IntrospectionClientID, ClientSecret: c.IntrospectionClientSecret,
 		Issuers: s.Issuers, Audiences: []string{s.Audience}, Leeway: leeway,
+		Logger: s.Logger, HTTPClient: s.fetchClient(telemetry.FetchIntrospection),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", c.Source("introspection-url"), err)
@@ -439,6 +487,9 @@ func (s *Stack) DemoTokens() (Tokens, error) {
 func (s *Stack) Announce(title, base string, extra ...string) error {
 	fmt.Printf("%s\n\n", title)
 	fmt.Printf("  MCP endpoint:       %s/mcp\n", base)
+	if s.metrics != nil {
+		fmt.Printf("  metrics:            http://%s/metrics (and /healthz, /readyz)\n", s.metrics.ln.Addr())
+	}
 	for _, e := range extra {
 		fmt.Printf("  %s\n", e)
 	}
@@ -484,19 +535,26 @@ func Run(c *Config, title string, extra []string, handler func(*Stack) (http.Han
 	if err != nil {
 		return err
 	}
+	if stack.Telemetry != nil {
+		h = stack.Telemetry.Handler(h)
+	}
+	if err := stack.serveMetrics(c.MetricsAddr); err != nil {
+		return err
+	}
 	if err := stack.Announce(title, base, extra...); err != nil {
 		return err
 	}
-	return Serve(ln, h)
+	return Serve(ln, h, stack.Logger)
 }
 
 // Serve serves h on ln until SIGINT or SIGTERM, then shuts down
 // gracefully within five seconds. Clients get ten seconds for their
 // headers and thirty for a whole request; an idle connection is closed
 // after two minutes. There is no write timeout, which would cut SSE
-// streams.
-func Serve(ln net.Listener, h http.Handler) error {
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+// streams. The server's own errors (a handler's panic among them) go to
+// log at Error.
+func Serve(ln net.Listener, h http.Handler, log *slog.Logger) error {
+	srv := newServer(h, log)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	go func() {

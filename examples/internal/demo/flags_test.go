@@ -72,6 +72,21 @@ func TestFlags(t *testing.T) {
 			assert.Equal(t, "redis://u:p@127.0.0.1:6379/2", c.Store)
 		}},
 		{name: "bad store from env", env: map[string]string{"MCPAUTH_STORE": "127.0.0.1:6379"}, wantErr: "MCPAUTH_STORE"},
+		{name: "log defaults", check: func(t *testing.T, c *Config) {
+			assert.Equal(t, "warn", c.LogLevel)
+			assert.Equal(t, "text", c.LogFormat)
+			assert.Empty(t, c.MetricsAddr, "no metrics listener unless asked")
+		}},
+		{name: "log from env", env: map[string]string{"MCPAUTH_LOG_LEVEL": "info", "MCPAUTH_LOG_FORMAT": "json"}, check: func(t *testing.T, c *Config) {
+			assert.Equal(t, "info", c.LogLevel)
+			assert.Equal(t, "json", c.LogFormat)
+		}},
+		{name: "log level DEBUG", args: []string{"-log-level", "DEBUG"}, check: func(t *testing.T, c *Config) { assert.Equal(t, "DEBUG", c.LogLevel) }},
+		{name: "log level offset", args: []string{"-log-level", "info+2"}, wantErr: `-log-level "info+2"`},
+		{name: "log level unknown", env: map[string]string{"MCPAUTH_LOG_LEVEL": "verbose"}, wantErr: "MCPAUTH_LOG_LEVEL"},
+		{name: "log format unknown", args: []string{"-log-format", "logfmt"}, wantErr: "-log-format"},
+		{name: "metrics from env", env: map[string]string{"MCPAUTH_METRICS_ADDR": "127.0.0.1:9464"}, check: func(t *testing.T, c *Config) { assert.Equal(t, "127.0.0.1:9464", c.MetricsAddr) }},
+		{name: "metrics without a port", args: []string{"-metrics-addr", "127.0.0.1"}, wantErr: "-metrics-addr"},
 		{name: "rate per second", args: []string{"-rate-limit", "10/s"}, check: func(t *testing.T, c *Config) { assert.Equal(t, "10/s", c.RateLimit) }},
 		{name: "rate per minute from env", env: map[string]string{"MCPAUTH_RATE_LIMIT": "600/m"}, check: func(t *testing.T, c *Config) {
 			r, err := parseRate(c.RateLimit)

@@ -1,0 +1,135 @@
+package demo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	otelprom "go.opentelemetry.io/otel/exporters/prometheus"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+
+	"github.com/mcpauth/mcpauth/decision"
+	"github.com/mcpauth/mcpauth/health"
+	"github.com/mcpauth/mcpauth/telemetry"
+)
+
+// parseLevel reads a -log-level; "" is warn.
+func parseLevel(s string) (slog.Level, error) {
+	if s == "" {
+		return slog.LevelWarn, nil
+	}
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil || strings.ContainsAny(s, "+-") {
+		return 0, errors.New("want debug, info, warn or error")
+	}
+	return l, nil
+}
+
+// metrics is what -metrics-addr serves: Prometheus metrics and the
+// health probes.
+type metrics struct {
+	registry *prometheus.Registry
+	checks   []health.Check
+	ln       net.Listener
+}
+
+// observe sets up the stack's log, its hook and, with -metrics-addr, its
+// telemetry: the audit log at info, metrics and spans.
+func (s *Stack) observe(c *Config) error {
+	level, _ := parseLevel(c.LogLevel) // validated
+	ho := &slog.HandlerOptions{Level: level}
+	if c.LogFormat == "json" {
+		s.Logger = slog.New(slog.NewJSONHandler(os.Stderr, ho))
+	} else {
+		s.Logger = slog.New(slog.NewTextHandler(os.Stderr, ho))
+	}
+	var hooks []decision.Hook
+	if level <= slog.LevelInfo {
+		hooks = append(hooks, decision.AuditLog(s.Logger))
+	}
+	if c.MetricsAddr != "" {
+		reg := prometheus.NewRegistry()
+		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+		exp, err := otelprom.New(otelprom.WithRegisterer(reg))
+		if err != nil {
+			return fmt.Errorf("%s: %w", c.Source("metrics-addr"), err)
+		}
+		mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(exp))
+		// Spans are made (so that the upstream gets traceparent) but
+		// exported nowhere: an application sends them to its collector.
+		tp := sdktrace.NewTracerProvider()
+		tel, err := telemetry.New(&telemetry.Options{MeterProvider: mp, TracerProvider: tp})
+		if err != nil {
+			return fmt.Errorf("%s: %w", c.Source("metrics-addr"), err)
+		}
+		s.Telemetry, s.metrics = tel, &metrics{registry: reg}
+		s.closers = append(s.closers, func() error {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			defer cancel()
+			return errors.Join(mp.Shutdown(ctx), tp.Shutdown(ctx))
+		})
+		hooks = append(hooks, tel.Hook())
+	}
+	s.OnDecision = decision.Hooks(hooks...)
+	return nil
+}
+
+// fetchClient is the HTTP client of key set or introspection fetches:
+// counted with -metrics-addr, the library's own otherwise.
+func (s *Stack) fetchClient(kind string) *http.Client {
+	if s.Telemetry == nil {
+		return nil
+	}
+	return s.Telemetry.FetchClient(kind, nil)
+}
+
+// ready adds a readiness check to /readyz.
+func (s *Stack) ready(name string, fn func(context.Context) error) {
+	if s.metrics != nil {
+		s.metrics.checks = append(s.metrics.checks, health.Check{Name: name, Ready: fn})
+	}
+}
+
+// serveMetrics listens on addr and serves /metrics, /healthz and /readyz
+// there until the stack is closed. Nothing happens without addr.
+func (s *Stack) serveMetrics(addr string) error {
+	if s.metrics == nil {
+		return nil
+	}
+	probes, err := health.Handler(&health.Options{Checks: s.metrics.checks, Logger: s.Logger})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("-metrics-addr: %w", err)
+	}
+	s.metrics.ln = ln
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(s.Logger.Handler(), slog.LevelError)}))
+	mux.Handle("/healthz", probes)
+	mux.Handle("/readyz", probes)
+	srv := newServer(mux, s.Logger)
+	go func() { _ = srv.Serve(ln) }()
+	s.closers = append([]func() error{srv.Close}, s.closers...)
+	return nil
+}
+
+// newServer is the HTTP server of an example's listeners.
+func newServer(h http.Handler, log *slog.Logger) *http.Server {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	if log != nil {
+		srv.ErrorLog = slog.NewLogLogger(log.Handler(), slog.LevelError)
+	}
+	return srv
+}
