@@ -75,16 +75,20 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	q, f := h.decide(w, r)
 	if f != nil {
-		h.report(q, f, start)
+		if h.cfg.onDecision != nil {
+			h.report(q, f, start)
+		}
 		h.respond(w, r, f)
 		return
 	}
 	if q.stream {
 		defer h.streams.release(q.key)
 	}
-	if h.cfg.onDecision != nil {
-		q.latency = time.Since(start)
+	if h.cfg.onDecision == nil {
+		h.serve(w, q)
+		return
 	}
+	q.latency = time.Since(start)
 	f = h.serve(w, q)
 	h.report(q, f, time.Time{})
 }

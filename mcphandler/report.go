@@ -8,15 +8,12 @@ import (
 	"github.com/mcpauth/mcpauth/decision"
 )
 
-// report gives the guard's decision of q to the hook, if one listens: f
+// report gives the guard's decision of q to the hook, which must be set: f
 // when the guard refused (by a check, or while serving), otherwise the
 // admission and the status the client got. start is when the checks
 // began, for a refusal by a check; an admitted request carries its
 // latency.
 func (h *Handler) report(q *request, f *refusal, start time.Time) {
-	if h.cfg.onDecision == nil {
-		return
-	}
 	d := decision.Decision{Layer: decision.LayerGuard, Outcome: decision.Allowed, Reason: decision.ReasonOK, Latency: q.latency}
 	switch {
 	case f != nil:

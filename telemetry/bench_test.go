@@ -34,9 +34,9 @@ func (readerCloser) Close() error { return nil }
 // BenchmarkDecisions is one authenticated tools/call in a session through
 // the authentication middleware and the guard, in front of a handler that
 // reads the body: with no hook; with the OpenTelemetry hook, server span
-// and verification span (every request sampled, spans and metrics
-// recorded by the SDK, exported nowhere); and with the audit log at info
-// into a JSON handler. The differences to "none" are what observability
+// and verification span, every request sampled ("otel") or none (the
+// metrics alone, "otel-unsampled"), recorded by the SDK and exported
+// nowhere; and with the audit log at info into a JSON handler. The differences to "none" are what observability
 // costs per request.
 func BenchmarkDecisions(b *testing.B) {
 	principal := &authresult.Principal{Subject: "alice", Issuer: "https://idp", Scopes: []string{"tools:call"}}
@@ -45,22 +45,27 @@ func BenchmarkDecisions(b *testing.B) {
 		_, _ = io.Copy(io.Discard, r.Body)
 		w.WriteHeader(http.StatusOK)
 	})
-	tel, err := New(&Options{
-		MeterProvider:  sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader())),
-		TracerProvider: sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.AlwaysSample())),
-	})
-	if err != nil {
-		b.Fatal(err)
+	newTel := func(sampler sdktrace.Sampler) *Telemetry {
+		tel, err := New(&Options{
+			MeterProvider:  sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader())),
+			TracerProvider: sdktrace.NewTracerProvider(sdktrace.WithSampler(sampler)),
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		return tel
 	}
+	sampled, unsampled := newTel(sdktrace.AlwaysSample()), newTel(sdktrace.NeverSample())
 	audit := decision.AuditLog(slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo})))
 	for _, bc := range []struct {
 		name string
 		hook decision.Hook
-		otel bool
+		tel  *Telemetry
 	}{
-		{"none", nil, false},
-		{"otel", tel.Hook(), true},
-		{"audit", audit, false},
+		{"none", nil, nil},
+		{"otel", sampled.Hook(), sampled},
+		{"otel-unsampled", unsampled.Hook(), unsampled},
+		{"audit", audit, nil},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			b.ReportAllocs()
@@ -72,16 +77,16 @@ func BenchmarkDecisions(b *testing.B) {
 				b.Fatal(err)
 			}
 			v := middleware.TokenVerifier(verifier)
-			if bc.otel {
-				v = tel.Verifier(v)
+			if bc.tel != nil {
+				v = bc.tel.Verifier(v)
 			}
 			auth, err := middleware.New(v, &middleware.Options{OnDecision: bc.hook})
 			if err != nil {
 				b.Fatal(err)
 			}
 			h := auth.Handler(guard)
-			if bc.otel {
-				h = tel.Handler(h)
+			if bc.tel != nil {
+				h = bc.tel.Handler(h)
 			}
 			r := httptest.NewRequest(http.MethodPost, "/mcp", nil)
 			r.Header.Set("Content-Type", "application/json")

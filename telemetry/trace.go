@@ -15,6 +15,13 @@ import (
 	"github.com/mcpauth/mcpauth/middleware"
 )
 
+// Span start options made once: an option is an interface value, which
+// would allocate per request.
+var (
+	serverSpan   = trace.WithSpanKind(trace.SpanKindServer)
+	internalSpan = trace.WithSpanKind(trace.SpanKindInternal)
+)
+
 // Handler returns next wrapped in a server span per request, a child of
 // the client's trace context when it sent one. The layers' decisions,
 // through [Telemetry.Hook], name the span and set its attributes and
@@ -23,11 +30,11 @@ import (
 func (t *Telemetry) Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := t.propagator.Extract(r.Context(), propagation.HeaderCarrier(r.Header))
-		ctx, span := t.tracer.Start(ctx, r.Method, trace.WithSpanKind(trace.SpanKindServer),
-			trace.WithAttributes(
-				attribute.String("http.request.method", r.Method),
-				attribute.String("url.path", r.URL.Path)))
+		ctx, span := t.tracer.Start(ctx, r.Method, serverSpan)
 		defer span.End()
+		if span.IsRecording() {
+			span.SetAttributes(attribute.String("http.request.method", r.Method), attribute.String("url.path", r.URL.Path))
+		}
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
@@ -45,11 +52,11 @@ func (t *Telemetry) Transport(base http.RoundTripper) http.RoundTripper {
 }
 
 // Verifier returns v with a span ("mcpauth.verify") around each
-// verification, whose attributes are the outcome and reason and, on
-// success, the principal's binding key; never the token or its claims.
+// verification, whose attribute is its reason; never the token or its
+// claims. (The principal's binding key is on the request's span.)
 func (t *Telemetry) Verifier(v middleware.TokenVerifier) middleware.TokenVerifier {
 	return middleware.TokenVerifierFunc(func(ctx context.Context, token string) (*authresult.Principal, error) {
-		ctx, span := t.tracer.Start(ctx, "mcpauth.verify", trace.WithSpanKind(trace.SpanKindInternal))
+		ctx, span := t.tracer.Start(ctx, "mcpauth.verify", internalSpan)
 		defer span.End()
 		p, err := v.VerifyToken(ctx, token)
 		if span.IsRecording() {
@@ -63,7 +70,7 @@ func (t *Telemetry) Verifier(v middleware.TokenVerifier) middleware.TokenVerifie
 					span.SetStatus(codes.Error, string(reason))
 				}
 			case p.Valid():
-				span.SetAttributes(keyReason.String(string(decision.ReasonOK)), keyPrincipal.String(p.BindingKey().String()))
+				span.SetAttributes(keyReason.String(string(decision.ReasonOK)))
 			}
 		}
 		return p, err
