@@ -3,6 +3,7 @@ package decision
 import (
 	"net/http"
 	"time"
+	"unicode/utf8"
 
 	"github.com/mcpauth/mcpauth/authresult"
 )
@@ -21,11 +22,11 @@ type Decision struct {
 	Status int
 	// Method is the JSON-RPC method of the request's first message, such
 	// as "tools/call"; "" for requests without a body (GET, DELETE) and
-	// for layers that do not read the body.
+	// for layers that do not read the body. At most MaxNameBytes.
 	Method string
 	// Tool is the name the first message acts on where it has one: the
 	// tool of tools/call, the prompt of prompts/get, the URI of
-	// resources/read and resources/subscribe.
+	// resources/read and resources/subscribe. At most MaxNameBytes.
 	Tool string
 	// Scopes are the scopes the refused operation needs (for
 	// insufficient_scope), nil otherwise.
@@ -81,4 +82,27 @@ func (d *Decision) WithPrincipal(p *authresult.Principal) {
 	if p.Valid() {
 		d.Principal, d.Subject = p.BindingKey(), p.Subject
 	}
+}
+
+// MaxNameBytes bounds Method and Tool as [Decision.WithCall] sets them:
+// both come from the request, and a refused request may name anything,
+// of any length, which would otherwise go into every log record, span
+// name and metric exemplar made of it.
+const MaxNameBytes = 128
+
+// WithCall sets d's Method and Tool, each cut to at most MaxNameBytes at a
+// UTF-8 boundary, with "…" marking a cut.
+func (d *Decision) WithCall(method, tool string) {
+	d.Method, d.Tool = bounded(method), bounded(tool)
+}
+
+func bounded(s string) string {
+	if len(s) <= MaxNameBytes {
+		return s
+	}
+	cut := MaxNameBytes - len("…")
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -162,4 +163,21 @@ func TestDecisionHasNoSecretFields(t *testing.T) {
 	for i, f := range fields {
 		assert.Equal(t, f, typ.Field(i).Name)
 	}
+}
+
+// TestWithCallBounded: what a request names is bounded before it reaches
+// a log record or a span, and never cut inside a character.
+func TestWithCallBounded(t *testing.T) {
+	var d Decision
+	d.WithCall("tools/call", "echo")
+	assert.Equal(t, "tools/call", d.Method)
+	assert.Equal(t, "echo", d.Tool)
+	long := strings.Repeat("é", 4<<20)
+	d.WithCall(long, strings.Repeat("a", MaxNameBytes+1))
+	assert.LessOrEqual(t, len(d.Method), MaxNameBytes)
+	assert.LessOrEqual(t, len(d.Tool), MaxNameBytes)
+	assert.True(t, utf8.ValidString(d.Method))
+	assert.True(t, strings.HasSuffix(d.Tool, "…"))
+	d.WithCall("", strings.Repeat("a", MaxNameBytes))
+	assert.Len(t, d.Tool, MaxNameBytes, "a name that fits is kept whole")
 }

@@ -34,7 +34,7 @@ func (h *Handler) report(q *request, f *refusal, start time.Time) {
 		}
 	}
 	d.WithPrincipal(q.a.principal)
-	d.Method, d.Tool = q.a.Method(), q.a.Tool()
+	d.WithCall(q.a.Method(), q.a.Tool())
 	d.Session = decision.HashSession(reportedSession(q, f))
 	h.cfg.onDecision(q.r, d)
 }

@@ -35,7 +35,7 @@ func (c *config) report(r *http.Request, a *mcphandler.Admission, start time.Tim
 	}
 	if a != nil {
 		d.WithPrincipal(a.Principal())
-		d.Method, d.Tool = a.Method(), a.Tool()
+		d.WithCall(a.Method(), a.Tool())
 		d.Session = decision.HashSession(a.SessionID())
 	}
 	c.onDecision(r, d)

@@ -72,6 +72,11 @@ func annotate(span trace.Span, d *decision.Decision) {
 			attrs = append(attrs, keyResource.String(d.Tool))
 		}
 		if d.Layer == decision.LayerGuard {
+			if d.Outcome != decision.Allowed {
+				// A refused request may name anything: its name is not
+				// a low-cardinality target.
+				name = d.Method
+			}
 			span.SetName(name)
 		}
 	}
