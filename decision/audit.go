@@ -3,6 +3,7 @@ package decision
 import (
 	"log/slog"
 	"net/http"
+	"strings"
 )
 
 // AuditLog returns a hook that writes one record to l per request it is
@@ -14,8 +15,10 @@ import (
 //
 // Allowed and refused requests are logged at Info, failures at Warn
 // (unavailable) or Error. The record's attributes are those of
-// [Decision.LogValue], at the top level; no token, claim or session id is
-// among them.
+// [Decision.LogValue], at the top level. No token, no verified claim and
+// no session id is among them; the error's text is cut to MaxErrorBytes,
+// and may quote what a refused request sent (such as the unverified
+// issuer of a token that was refused).
 func AuditLog(l *slog.Logger) Hook {
 	if l == nil {
 		return nil
@@ -29,7 +32,7 @@ func AuditLog(l *slog.Logger) Hook {
 		if !l.Enabled(ctx, level) {
 			return
 		}
-		var buf [14]slog.Attr
+		var buf [15]slog.Attr
 		l.LogAttrs(ctx, level, "mcpauth: decision", d.appendAttrs(buf[:0])...)
 	}
 }
@@ -45,11 +48,15 @@ func (d *Decision) level() slog.Level {
 	return slog.LevelError
 }
 
+// MaxErrorBytes bounds the error text of a record.
+const MaxErrorBytes = 256
+
 // LogValue implements slog.LogValuer: layer, outcome, reason, status,
-// then those of method, tool, scopes, sub, principal (the binding key in
-// hex), session (hashed), latency and error that are set.
+// then those of method, tool, calls (of a batch, "method tool" each),
+// scopes, sub, principal (the binding key in hex), session (hashed),
+// latency and error (at most MaxErrorBytes) that are set.
 func (d Decision) LogValue() slog.Value {
-	var buf [14]slog.Attr
+	var buf [15]slog.Attr
 	return slog.GroupValue(d.appendAttrs(buf[:0])...)
 }
 
@@ -65,6 +72,13 @@ func (d *Decision) appendAttrs(a []slog.Attr) []slog.Attr {
 	if d.Tool != "" {
 		a = append(a, slog.String("tool", d.Tool))
 	}
+	if len(d.Calls) > 0 {
+		calls := make([]string, len(d.Calls))
+		for i, c := range d.Calls {
+			calls[i] = strings.TrimSpace(c.Method + " " + c.Tool)
+		}
+		a = append(a, slog.Any("calls", calls))
+	}
 	if len(d.Scopes) > 0 {
 		a = append(a, slog.Any("scopes", d.Scopes))
 	}
@@ -76,7 +90,7 @@ func (d *Decision) appendAttrs(a []slog.Attr) []slog.Attr {
 	}
 	a = append(a, slog.Duration("latency", d.Latency))
 	if d.Err != nil {
-		a = append(a, slog.String("error", d.Err.Error()))
+		a = append(a, slog.String("error", bounded(d.Err.Error(), MaxErrorBytes)))
 	}
 	return a
 }

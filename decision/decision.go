@@ -28,6 +28,11 @@ type Decision struct {
 	// tool of tools/call, the prompt of prompts/get, the URI of
 	// resources/read and resources/subscribe. At most MaxNameBytes.
 	Tool string
+	// Calls are the method and tool of every message of a batch (a
+	// revision that allows them), in order, the first MaxCalls of them;
+	// nil for a request of one message, whose call Method and Tool are.
+	// Only the guard, which reads every message, sets them.
+	Calls []Call
 	// Scopes are the scopes the refused operation needs (for
 	// insufficient_scope), nil otherwise.
 	Scopes []string
@@ -49,6 +54,13 @@ type Decision struct {
 	// never reaches the client.
 	Err error
 }
+
+// Call is one message of a batch: its method and the tool (prompt,
+// resource) it acts on, each at most MaxNameBytes.
+type Call struct{ Method, Tool string }
+
+// MaxCalls bounds Decision.Calls.
+const MaxCalls = 32
 
 // Hook receives decisions. Every layer calls it once per request it
 // decides, after deciding, on the request's goroutine; it must be safe for
@@ -93,14 +105,24 @@ const MaxNameBytes = 128
 // WithCall sets d's Method and Tool, each cut to at most MaxNameBytes at a
 // UTF-8 boundary, with "…" marking a cut.
 func (d *Decision) WithCall(method, tool string) {
-	d.Method, d.Tool = bounded(method), bounded(tool)
+	d.Method, d.Tool = bounded(method, MaxNameBytes), bounded(tool, MaxNameBytes)
 }
 
-func bounded(s string) string {
-	if len(s) <= MaxNameBytes {
+// AddCall appends a message of a batch to d.Calls, bounded as WithCall
+// bounds Method and Tool; past MaxCalls it does nothing.
+func (d *Decision) AddCall(method, tool string) {
+	if len(d.Calls) < MaxCalls {
+		d.Calls = append(d.Calls, Call{bounded(method, MaxNameBytes), bounded(tool, MaxNameBytes)})
+	}
+}
+
+// bounded is s cut to at most n bytes at a UTF-8 boundary, "…" marking a
+// cut.
+func bounded(s string, n int) string {
+	if len(s) <= n {
 		return s
 	}
-	cut := MaxNameBytes - len("…")
+	cut := n - len("…")
 	for cut > 0 && !utf8.RuneStart(s[cut]) {
 		cut--
 	}

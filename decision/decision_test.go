@@ -157,7 +157,7 @@ func TestLogValue(t *testing.T) {
 func TestDecisionHasNoSecretFields(t *testing.T) {
 	// A record can only carry what Decision has: no token, no claims, no
 	// session id. This guards the struct against growing one.
-	fields := []string{"Layer", "Outcome", "Reason", "Status", "Method", "Tool", "Scopes", "Principal", "Subject", "Session", "Latency", "Err"}
+	fields := []string{"Layer", "Outcome", "Reason", "Status", "Method", "Tool", "Calls", "Scopes", "Principal", "Subject", "Session", "Latency", "Err"}
 	typ := reflect.TypeFor[Decision]()
 	require.Equal(t, len(fields), typ.NumField(), "a new field must be reviewed here")
 	for i, f := range fields {
@@ -180,4 +180,22 @@ func TestWithCallBounded(t *testing.T) {
 	assert.True(t, strings.HasSuffix(d.Tool, "…"))
 	d.WithCall("", strings.Repeat("a", MaxNameBytes))
 	assert.Len(t, d.Tool, MaxNameBytes, "a name that fits is kept whole")
+}
+
+// TestAuditLogBounds: a batch shows every call; an error text, which can
+// quote what a request sent, is cut.
+func TestAuditLogBounds(t *testing.T) {
+	var buf bytes.Buffer
+	hook := AuditLog(slog.New(slog.NewJSONHandler(&buf, nil)))
+	d := Decision{Layer: LayerGuard, Outcome: Allowed, Reason: ReasonOK, Method: "ping"}
+	d.AddCall("ping", "")
+	d.AddCall("tools/call", "admin_reset")
+	for range MaxCalls + 5 {
+		d.AddCall("tools/call", "echo")
+	}
+	assert.Len(t, d.Calls, MaxCalls)
+	d.Err = errors.New("mcphandler: tool " + strings.Repeat("x", 1<<20) + " is not declared")
+	hook(httptest.NewRequest(http.MethodPost, "/mcp", nil), d)
+	assert.Contains(t, buf.String(), `"calls":["ping","tools/call admin_reset","tools/call echo"`)
+	assert.Less(t, buf.Len(), 4096, "the record is bounded whatever the request named")
 }

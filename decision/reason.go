@@ -18,6 +18,12 @@ const (
 	// ReasonFiltered: allowed, and a tools/list answer lost tools the
 	// principal may not call.
 	ReasonFiltered Reason = "filtered"
+	// ReasonAborted: allowed, but the answer did not complete: the client
+	// went away, or the response was cut off (the upstream failed
+	// mid-stream, the handler aborted). Status is what was sent, 0 for
+	// nothing. The authentication layer reports a client that went away
+	// with the reason it decided and status 0 instead.
+	ReasonAborted Reason = "aborted"
 
 	// ReasonNoCredentials: no token was presented (401).
 	ReasonNoCredentials Reason = "no_credentials"
@@ -76,7 +82,7 @@ const (
 )
 
 var reasons = []Reason{
-	ReasonOK, ReasonFiltered,
+	ReasonOK, ReasonFiltered, ReasonAborted,
 	ReasonNoCredentials, ReasonInvalidToken, ReasonInsufficientScope, ReasonForbidden,
 	ReasonInvalidRequest, ReasonMethodNotAllowed, ReasonOrigin, ReasonProtocolVersion,
 	ReasonMediaType, ReasonBodyTooLarge, ReasonBodyTimeout, ReasonHeaderMismatch,

@@ -22,8 +22,10 @@ import (
 	"time"
 )
 
-// DefaultTimeout bounds one readiness probe when Options.Timeout is zero.
-const DefaultTimeout = 2 * time.Second
+// DefaultTimeout bounds one readiness probe when Options.Timeout is zero:
+// under the 1 s a Kubernetes probe waits by default, so that the probe
+// hears the answer and the log the cause.
+const DefaultTimeout = 900 * time.Millisecond
 
 // Check is one condition of readiness.
 type Check struct {
@@ -105,6 +107,13 @@ type probes struct {
 
 	mu     sync.Mutex
 	failed string // the check the previous probe failed on; "" when ready
+	run    *run   // the probe in progress, which concurrent probes share
+}
+
+// run is one probe whose answer several requests may wait for.
+type run struct {
+	done chan struct{}
+	name string
 }
 
 func (p *probes) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -122,7 +131,7 @@ func (p *probes) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		answer(w, http.StatusOK, "ok")
 		return
 	}
-	if name := p.probe(r.Context()); name != "" {
+	if name := p.shared(); name != "" {
 		answer(w, http.StatusServiceUnavailable, name)
 		return
 	}
@@ -134,6 +143,29 @@ func answer(w http.ResponseWriter, status int, word string) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
 	_, _ = w.Write([]byte(word + "\n"))
+}
+
+// shared returns the answer of the probe in progress, or of a new one:
+// however many requests probe at once, each check runs once at a time, so
+// that a flood of probes is not a flood of PINGs to the store. The probe
+// runs under its own timeout, not the request's, since others share it.
+func (p *probes) shared() string {
+	p.mu.Lock()
+	c := p.run
+	if c == nil {
+		c = &run{done: make(chan struct{})}
+		p.run = c
+		go func() {
+			c.name = p.probe(context.Background())
+			p.mu.Lock()
+			p.run = nil
+			p.mu.Unlock()
+			close(c.done)
+		}()
+	}
+	p.mu.Unlock()
+	<-c.done
+	return c.name
 }
 
 // probe runs every check at once under the timeout and returns the name

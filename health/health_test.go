@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -117,4 +118,32 @@ func TestHandlerValidation(t *testing.T) {
 	}
 	_, err := Handler(nil)
 	assert.NoError(t, err)
+}
+
+// TestProbesShared: concurrent probes share one run of the checks, so a
+// flood of probes is not a flood of store round trips.
+func TestProbesShared(t *testing.T) {
+	var calls atomic.Int32
+	h, err := Handler(&Options{Checks: []Check{{"store", func(ctx context.Context) error {
+		calls.Add(1)
+		select {
+		case <-time.After(50 * time.Millisecond):
+		case <-ctx.Done():
+		}
+		return nil
+	}}}})
+	require.NoError(t, err)
+	var wg sync.WaitGroup
+	for range 200 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil))
+			assert.Equal(t, 200, rec.Code)
+		}()
+	}
+	wg.Wait()
+	assert.LessOrEqual(t, calls.Load(), int32(20), "200 probes, %d runs", calls.Load())
+	assert.Less(t, DefaultTimeout, time.Second, "under the kubelet's default probe timeout")
 }

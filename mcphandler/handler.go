@@ -89,7 +89,25 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q.latency = time.Since(start)
-	f = h.serve(w, q)
+	h.serveReported(w, q)
+}
+
+// serveReported is serve followed by the decision's report, which a
+// panic of the wrapped handler (http.ErrAbortHandler among them: the
+// reverse proxy's when a stream is cut) does not skip: the tool may have
+// run, so the audit log must show it. The panic goes on.
+func (h *Handler) serveReported(w http.ResponseWriter, q *request) {
+	done := false
+	defer func() {
+		if done {
+			return
+		}
+		rec := recover()
+		h.reportPanic(q, rec)
+		panic(rec)
+	}()
+	f := h.serve(w, q)
+	done = true
 	h.report(q, f, time.Time{})
 }
 

@@ -1,6 +1,7 @@
 package mcphandler
 
 import (
+	"errors"
 	"net/http"
 	"time"
 
@@ -24,20 +25,52 @@ func (h *Handler) report(q *request, f *refusal, start time.Time) {
 		if !start.IsZero() {
 			d.Latency = time.Since(start)
 		}
+	case q.gw.status == 0 && q.r.Context().Err() != nil:
+		d.Reason = decision.ReasonAborted // the client went away before an answer
 	case q.filtered:
 		d.Reason = decision.ReasonFiltered
 	}
 	if f == nil {
 		d.Status = q.gw.status
-		if d.Status == 0 {
+		if d.Status == 0 && d.Reason != decision.ReasonAborted {
 			d.Status = http.StatusOK // what net/http sends for a handler that wrote nothing
 		}
 	}
-	d.WithPrincipal(q.a.principal)
-	d.WithCall(q.a.Method(), q.a.Tool())
-	d.Session = decision.HashSession(reportedSession(q, f))
+	h.describe(&d, q, f)
 	h.cfg.onDecision(q.r, d)
 }
+
+// describe sets who and what of d from q: the principal, the calls and
+// the session.
+func (h *Handler) describe(d *decision.Decision, q *request, f *refusal) {
+	d.WithPrincipal(q.a.principal)
+	d.WithCall(q.a.Method(), q.a.Tool())
+	if q.batch {
+		for _, m := range q.a.msgs {
+			d.AddCall(m.method, m.name)
+		}
+	}
+	d.Session = decision.HashSession(reportedSession(q, f))
+}
+
+// reportPanic reports an admitted request whose handler panicked with
+// rec: aborted (http.ErrAbortHandler, a response cut off on purpose) or
+// failed with reason panic. The panic value is not reported; net/http
+// logs it.
+func (h *Handler) reportPanic(q *request, rec any) {
+	d := decision.Decision{
+		Layer: decision.LayerGuard, Outcome: decision.Failed, Reason: decision.ReasonPanic,
+		Status: q.gw.status, Latency: q.latency, Err: errServerPanic,
+	}
+	if rec == http.ErrAbortHandler {
+		d.Outcome, d.Reason, d.Err = decision.Allowed, decision.ReasonAborted, errAborted
+	}
+	h.describe(&d, q, nil)
+	h.cfg.onDecision(q.r, d)
+}
+
+// errAborted is the cause reported for a response the handler aborted.
+var errAborted = errors.New("mcphandler: the server aborted the response (http.ErrAbortHandler)")
 
 // reportedSession is the session a decision concerns: the one the request
 // was checked against or created, or the single one a check refused.

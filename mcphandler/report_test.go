@@ -1,8 +1,10 @@
 package mcphandler
 
 import (
+	"context"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"sync"
 	"testing"
 
@@ -143,4 +145,71 @@ func TestDecisionOfRefusedSession(t *testing.T) {
 	assert.Equal(t, decision.HashSession(sid), d.Session)
 	assert.Equal(t, "bob", d.Subject)
 	assert.Equal(t, "echo", d.Tool)
+}
+
+// panicking answers with status, then panics with rec.
+type panicking struct {
+	status int
+	rec    any
+}
+
+func (p panicking) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if p.status != 0 {
+		w.WriteHeader(p.status)
+	}
+	panic(p.rec)
+}
+
+// TestDecisionOfPanickingServer: a server that panics, or aborts its
+// response (http.ErrAbortHandler, as the reverse proxy does when a stream
+// is cut), still leaves the guard's record, the tool it ran named; the
+// panic goes on to net/http.
+func TestDecisionOfPanickingServer(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		server  panicking
+		outcome decision.Outcome
+		reason  decision.Reason
+	}{
+		{"panic", panicking{0, "db password=hunter2"}, decision.Failed, decision.ReasonPanic},
+		{"aborted stream", panicking{200, http.ErrAbortHandler}, decision.Allowed, decision.ReasonAborted},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var got decisions
+			h := newGuard(t, tt.server, &Options{OnDecision: got.hook})
+			assert.PanicsWithValue(t, tt.server.rec, func() { do(t, h, req{body: callEcho, p: alice}) })
+			d := got.last(t)
+			assert.Equal(t, tt.outcome, d.Outcome)
+			assert.Equal(t, tt.reason, d.Reason)
+			assert.Equal(t, tt.server.status, d.Status)
+			assert.Equal(t, "echo", d.Tool)
+			assert.NotContains(t, d.Err.Error(), "hunter2", "the panic value is not reported")
+		})
+	}
+}
+
+// TestDecisionOfClientGone: a client that went away before any answer is
+// reported as aborted with status 0, not as served.
+func TestDecisionOfClientGone(t *testing.T) {
+	var got decisions
+	ctx, cancel := context.WithCancel(context.Background())
+	h := newGuard(t, http.HandlerFunc(func(http.ResponseWriter, *http.Request) { cancel() }), &Options{OnDecision: got.hook})
+	r := post(alice, callEcho)().WithContext(authresult.NewContext(ctx, alice))
+	h.ServeHTTP(httptest.NewRecorder(), r)
+	d := got.last(t)
+	assert.Equal(t, decision.ReasonAborted, d.Reason)
+	assert.Equal(t, decision.Allowed, d.Outcome)
+	assert.Zero(t, d.Status)
+}
+
+// TestDecisionOfBatch: every call of a batch is in the decision, so that
+// a tool call behind a ping shows in the audit log.
+func TestDecisionOfBatch(t *testing.T) {
+	var got decisions
+	h := newGuard(t, &upstream{}, &Options{OnDecision: got.hook})
+	batch := `[{"jsonrpc":"2.0","id":1,"method":"ping"},{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"admin_reset"}}]`
+	do(t, h, req{body: batch, p: alice, headers: map[string]string{headerVersion: "2025-03-26"}})
+	d := got.last(t)
+	assert.Equal(t, "ping", d.Method)
+	assert.Equal(t, []decision.Call{{Method: "ping"}, {Method: "tools/call", Tool: "admin_reset"}}, d.Calls)
 }

@@ -18,6 +18,7 @@ var written = map[string]bool{
 	"Content-Type": true, "Content-Length": true, "Content-Encoding": true, "Transfer-Encoding": true, "Host": true,
 	"X-Forwarded-For": true, "X-Forwarded-Proto": true,
 	"Mcp-Session-Id": true, "Mcp-Protocol-Version": true, "Mcp-Method": true, "Mcp-Name": true,
+	"Traceparent": true, "Tracestate": true,
 }
 
 // neverForwarded are client headers no configuration may pass on:

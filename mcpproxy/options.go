@@ -19,14 +19,22 @@ type Options struct {
 	// An error refuses the request, answered by its type (see package
 	// jsonrpcerr). Headers the proxy writes itself (Content-Type,
 	// Content-Length, Content-Encoding, Host, X-Forwarded-For,
-	// X-Forwarded-Proto and the MCP headers) may not
-	// be set; a hook that sets one gets 500.
+	// X-Forwarded-Proto, traceparent, tracestate and the MCP headers) may
+	// not be set; a hook that sets one gets 500.
 	UpstreamHeaders func(ctx context.Context, p *authresult.Principal) (http.Header, error)
 	// ForwardHeaders names client request headers to pass to the upstream
 	// besides the allow-list, such as "X-Tenant". Hop-by-hop headers,
 	// credentials (Authorization, Proxy-Authorization), headers the proxy
 	// writes itself, Accept-Encoding, and names with '_' are refused.
 	ForwardHeaders []string
+	// ForwardTraceContext passes the client's W3C Trace Context
+	// (traceparent, and tracestate beside it) to the upstream when it is
+	// well-formed, so that the upstream's spans join the client's trace.
+	// Off by default: the client chooses those headers, including whether
+	// the upstream samples and what vendor state (tracestate) it acts on.
+	// A tracing Transport (telemetry.Telemetry.Transport) sends the
+	// gateway's own span instead, with or without this.
+	ForwardTraceContext bool
 	// Transport carries upstream requests; nil means
 	// http.DefaultTransport.
 	Transport http.RoundTripper
@@ -48,13 +56,14 @@ type config struct {
 	transport       http.RoundTripper
 	log             *slog.Logger
 	onDecision      decision.Hook
+	traceContext    bool
 }
 
 func newConfig(o *Options) (*config, error) {
 	if o == nil {
 		o = &Options{}
 	}
-	c := &config{upstreamHeaders: o.UpstreamHeaders, transport: o.Transport, log: o.Logger, onDecision: o.OnDecision}
+	c := &config{upstreamHeaders: o.UpstreamHeaders, transport: o.Transport, log: o.Logger, onDecision: o.OnDecision, traceContext: o.ForwardTraceContext}
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
 	}

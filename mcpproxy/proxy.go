@@ -13,9 +13,10 @@
 // proxy writes itself (application/json); the session id and protocol
 // version are the ones the guard checked; of the client's other headers
 // only an allow-list goes on (Accept, User-Agent, Last-Event-ID,
-// Mcp-Method and Mcp-Name where the guard checked them against the body,
-// and a well-formed W3C traceparent with its tracestate, so that traces
-// cross the gateway), plus those Options.ForwardHeaders names. Nothing else — no charset, no
+// and Mcp-Method and Mcp-Name where the guard checked them against the
+// body), plus those Options.ForwardHeaders names, and with
+// Options.ForwardTraceContext a well-formed W3C traceparent and
+// tracestate. Nothing else — no charset, no
 // Content-Encoding, no header the guard did not read, no query string —
 // reaches the upstream.
 //
@@ -60,6 +61,10 @@ var ErrUpstream = errors.New("mcpproxy: upstream failed")
 // upstream refuses the gateway's own credentials.
 var errUpstreamRefused = fmt.Errorf("%w: the upstream refused the gateway's credentials; configure them with Options.UpstreamHeaders", ErrUpstream)
 
+// errClientGone is the cause reported when the client went away before
+// the upstream answered.
+var errClientGone = errors.New("mcpproxy: the client went away before the upstream answered")
+
 // errNotAdmitted is the cause of the 500 a request without a guard's
 // admission gets: the proxy is mounted without mcphandler in front.
 var errNotAdmitted = errors.New("mcpproxy: request not admitted by an mcphandler guard; mount the proxy behind mcphandler.New")
@@ -103,7 +108,9 @@ func New(upstream *url.URL, opts *Options) (http.Handler, error) {
 			}
 			pr.Out.GetBody = nil
 			setForwarded(pr.Out.Header, pr.In)
-			setTraceContext(pr.Out.Header, pr.In)
+			if cfg.traceContext {
+				setTraceContext(pr.Out.Header, pr.In)
+			}
 		},
 		Transport:     cfg.transport,
 		FlushInterval: -1, // stream SSE as it comes
@@ -114,14 +121,21 @@ func New(upstream *url.URL, opts *Options) (http.Handler, error) {
 				// cannot fix.
 				return fmt.Errorf("%w: upstream answered %d", errUpstreamRefused, resp.StatusCode)
 			}
-			if fwd, ok := resp.Request.Context().Value(admittedKey{}).(*forward); ok {
-				cfg.report(fwd.in, fwd.a, fwd.start, resp.StatusCode, nil)
+			if cfg.onDecision != nil && resp.Request != nil {
+				if fwd, ok := resp.Request.Context().Value(admittedKey{}).(*forward); ok {
+					cfg.report(fwd.in, fwd.a, fwd.start, resp.StatusCode, nil)
+				}
 			}
 			return nil
 		},
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 			if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
-				return // the client went away
+				// The client went away: nothing to answer, but the
+				// request was forwarded, and is reported.
+				if fwd, ok := r.Context().Value(admittedKey{}).(*forward); ok {
+					cfg.report(r, fwd.a, fwd.start, 0, errClientGone)
+				}
+				return
 			}
 			if !errors.Is(err, ErrUpstream) {
 				err = fmt.Errorf("%w: %w", ErrUpstream, err)

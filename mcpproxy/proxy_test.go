@@ -193,11 +193,11 @@ func TestForwardedFromTheConnection(t *testing.T) {
 
 func TestForwardHeadersValidation(t *testing.T) {
 	u, _ := url.Parse("http://127.0.0.1/mcp")
-	for _, name := range []string{"Authorization", "connection", "Mcp-Session-Id", "Content-Type", "Accept-Encoding", "X_Tenant", "bad name", "", "X-Forwarded-For", "X-Real-IP"} {
+	for _, name := range []string{"Authorization", "connection", "Mcp-Session-Id", "Content-Type", "Accept-Encoding", "X_Tenant", "bad name", "", "X-Forwarded-For", "X-Real-IP", "traceparent", "Tracestate"} {
 		_, err := New(u, &Options{ForwardHeaders: []string{name}})
 		assert.ErrorIs(t, err, errConfig, name)
 	}
-	_, err := New(u, &Options{ForwardHeaders: []string{"X-Tenant", "traceparent"}})
+	_, err := New(u, &Options{ForwardHeaders: []string{"X-Tenant", "X-Request-Id"}})
 	assert.NoError(t, err)
 }
 

@@ -24,6 +24,8 @@ func (c *config) report(r *http.Request, a *mcphandler.Admission, start time.Tim
 	if err != nil {
 		d.Outcome, d.Err = decision.OutcomeOf(status), err
 		switch {
+		case errors.Is(err, errClientGone):
+			d.Outcome, d.Reason = decision.Allowed, decision.ReasonAborted
 		case errors.Is(err, errUpstreamRefused):
 			d.Reason = decision.ReasonUpstreamRefused
 		case errors.Is(err, ErrUpstream):

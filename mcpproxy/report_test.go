@@ -123,7 +123,7 @@ func TestTraceContextForwarded(t *testing.T) {
 		mu.Unlock()
 	}))
 	defer up.Close()
-	gw := newProxy(t, up.URL, nil, alice)
+	gw := newProxy(t, up.URL, &Options{ForwardTraceContext: true}, alice)
 	tests := []struct {
 		name       string
 		hdr        []string
@@ -152,4 +152,68 @@ func TestTraceContextForwarded(t *testing.T) {
 			assert.Equal(t, tt.traceState, seen.Get("Tracestate"))
 		})
 	}
+}
+
+// TestTraceContextOptIn: without ForwardTraceContext the client's trace
+// context stays at the gateway; no hook or option can set it either.
+func TestTraceContextOptIn(t *testing.T) {
+	const valid = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+	seen := make(chan http.Header, 1)
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { seen <- r.Header.Clone() }))
+	defer up.Close()
+	gw := newProxy(t, up.URL, nil, alice)
+	resp := postJSON(t, gw.URL, ping, "Traceparent", valid, "Tracestate", "dd=s:2")
+	resp.Body.Close()
+	h := <-seen
+	assert.Empty(t, h.Get("Traceparent"))
+	assert.Empty(t, h.Get("Tracestate"))
+
+	u, _ := url.Parse(up.URL)
+	_, err := New(u, &Options{ForwardHeaders: []string{"traceparent"}})
+	assert.Error(t, err, "not through ForwardHeaders, unvalidated")
+}
+
+// TestModifyResponseWithoutRequest: a transport that returns a response
+// without its request does not crash the proxy.
+func TestModifyResponseWithoutRequest(t *testing.T) {
+	rt := roundTripFunc(func(*http.Request) (*http.Response, error) {
+		return &http.Response{StatusCode: 200, Header: http.Header{}, Body: http.NoBody}, nil
+	})
+	for _, hook := range []decision.Hook{nil, func(*http.Request, decision.Decision) {}} {
+		gw := newProxy(t, "http://127.0.0.1:1/mcp", &Options{Transport: rt, OnDecision: hook}, alice)
+		resp := postJSON(t, gw.URL, ping)
+		resp.Body.Close()
+		assert.Equal(t, 200, resp.StatusCode)
+	}
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// TestProxyDecisionClientGone: a client that leaves before the upstream
+// answers is reported as aborted with status 0.
+func TestProxyDecisionClientGone(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	release := make(chan struct{})
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		cancel()
+		<-release
+	}))
+	defer up.Close()
+	defer close(release)
+	got := make(chan decision.Decision, 2)
+	u, _ := url.Parse(up.URL)
+	p, err := New(u, &Options{OnDecision: func(_ *http.Request, d decision.Decision) { got <- d }})
+	require.NoError(t, err)
+	h, err := mcphandler.New(p, nil)
+	require.NoError(t, err)
+	r := httptest.NewRequest(http.MethodPost, "/mcp", strings.NewReader(ping))
+	r.Header.Set("Content-Type", "application/json")
+	h.ServeHTTP(httptest.NewRecorder(), r.WithContext(authresult.NewContext(ctx, alice)))
+	d := <-got
+	assert.Equal(t, decision.ReasonAborted, d.Reason)
+	assert.Equal(t, decision.Allowed, d.Outcome)
+	assert.Zero(t, d.Status)
+	assert.Empty(t, got, "one decision")
 }

@@ -3,8 +3,9 @@ package mcpproxy
 import "net/http"
 
 // setTraceContext passes the client's W3C Trace Context (traceparent and
-// tracestate) on to the upstream, so that the upstream's spans join the
-// client's trace, but only when it is well-formed: one traceparent of
+// tracestate) on to the upstream (Options.ForwardTraceContext), so that
+// the upstream's spans join the client's trace, but only when it is
+// well-formed: one traceparent of
 // version 00 as the W3C Trace Context specification defines it, and one
 // tracestate of printable ASCII of at most 512 bytes beside it. Anything
 // else is dropped, never repaired. A tracing transport (such as the one

@@ -154,6 +154,9 @@ func (a *Authenticator) Handler(next http.Handler) http.Handler {
 			// A body read that hit BodyReadTimeout cancels the context
 			// too; that client still gets its answer.
 			a.cfg.log.LogAttrs(ctx, slog.LevelDebug, "mcpauth: client went away during authentication")
+			if a.cfg.onDecision != nil {
+				a.report(r, p, err, panicked, start, 0)
+			}
 			return
 		}
 		if err != nil {
@@ -161,9 +164,7 @@ func (a *Authenticator) Handler(next http.Handler) http.Handler {
 			return
 		}
 		if a.cfg.onDecision != nil {
-			d := decision.Decision{Layer: decision.LayerAuthentication, Outcome: decision.Allowed, Reason: decision.ReasonOK, Latency: time.Since(start)}
-			d.WithPrincipal(p)
-			a.cfg.onDecision(r, d)
+			a.report(r, p, nil, false, start, http.StatusOK)
 		}
 		next.ServeHTTP(w, r.WithContext(authresult.NewContext(ctx, p)))
 	})
@@ -182,16 +183,25 @@ func (a *Authenticator) refuse(w http.ResponseWriter, r *http.Request, err error
 	e := authresult.As(err)
 	a.logFailure(r, e, err)
 	if a.cfg.onDecision != nil {
-		reason := decision.ReasonOf(e)
-		if panicked {
-			reason = decision.ReasonPanic
-		}
-		a.cfg.onDecision(r, decision.Decision{
-			Layer: decision.LayerAuthentication, Outcome: decision.OutcomeOf(e.Status()), Reason: reason,
-			Status: e.Status(), Scopes: e.Scopes, Latency: time.Since(start), Err: err,
-		})
+		a.report(r, nil, err, panicked, start, e.Status())
 	}
 	jsonrpcerr.Write(w, jsonrpcerr.RequestIDWithin(w, r, a.cfg.maxBodyBytes, a.cfg.bodyTimeout), err, &a.cfg.challenge)
+}
+
+// report gives the hook the decision of r: p, or the failure err (a
+// panic of the verifier if panicked), answered with status (0 when the
+// client went away before an answer).
+func (a *Authenticator) report(r *http.Request, p *authresult.Principal, err error, panicked bool, start time.Time, status int) {
+	d := decision.Decision{Layer: decision.LayerAuthentication, Outcome: decision.Allowed, Reason: decision.ReasonOK, Status: status, Latency: time.Since(start)}
+	if err != nil {
+		e := authresult.As(err)
+		d.Outcome, d.Reason, d.Scopes, d.Err = decision.OutcomeOf(e.Status()), decision.ReasonOf(e), e.Scopes, err
+		if panicked {
+			d.Reason = decision.ReasonPanic
+		}
+	}
+	d.WithPrincipal(p)
+	a.cfg.onDecision(r, d)
 }
 
 func (a *Authenticator) logFailure(r *http.Request, e *authresult.Error, err error) {

@@ -246,11 +246,12 @@ func TestAuthenticateAbortHandlerPanicPropagates(t *testing.T) {
 }
 
 func TestAuthenticateClientGone(t *testing.T) {
+	var got []decision.Decision
 	ctx, cancel := context.WithCancel(context.Background())
 	a, err := New(TokenVerifierFunc(func(ctx context.Context, _ string) (*authresult.Principal, error) {
 		cancel() // the client disconnects while the verifier works
 		return alice, nil
-	}), nil)
+	}), &Options{OnDecision: func(_ *http.Request, d decision.Decision) { got = append(got, d) }})
 	require.NoError(t, err)
 	next := &recorder{}
 	req := httptest.NewRequest(http.MethodPost, "/mcp", strings.NewReader(initBody)).WithContext(ctx)
@@ -259,6 +260,9 @@ func TestAuthenticateClientGone(t *testing.T) {
 	a.Handler(next).ServeHTTP(rec, req)
 	assert.Zero(t, next.calls.Load(), "no further work for a client that went away")
 	assert.Empty(t, rec.Body.String())
+	require.Len(t, got, 1, "still reported, so that floods that disconnect show")
+	assert.Equal(t, decision.ReasonOK, got[0].Reason)
+	assert.Zero(t, got[0].Status, "nothing was sent")
 }
 
 func TestAuthenticateHidesOuterPrincipal(t *testing.T) {

@@ -12,9 +12,11 @@ import (
 const (
 	FetchJWKS          = "jwks"
 	FetchIntrospection = "introspection"
-	// FetchDiscovery is counted for any request to a /.well-known/ path
-	// (authorization server or OpenID metadata), whatever the client's
-	// kind.
+	// FetchDiscovery is counted for any request for authorization
+	// server or OpenID metadata (a path ending in
+	// /.well-known/oauth-authorization-server or
+	// /.well-known/openid-configuration, or with the issuer's path after
+	// the former), whatever the client's kind.
 	FetchDiscovery = "discovery"
 )
 
@@ -37,6 +39,13 @@ func (t *Telemetry) FetchClient(kind string, c *http.Client) *http.Client {
 	return &cp
 }
 
+// metadataPath reports whether path is where RFC 8414 or OpenID Connect
+// Discovery put an issuer's metadata.
+func metadataPath(path string) bool {
+	return strings.HasPrefix(path, "/.well-known/oauth-authorization-server") ||
+		strings.HasSuffix(path, "/.well-known/openid-configuration")
+}
+
 type countingTransport struct {
 	base http.RoundTripper
 	t    *Telemetry
@@ -46,7 +55,7 @@ type countingTransport struct {
 func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	resp, err := c.base.RoundTrip(r)
 	kind := c.kind
-	if strings.HasPrefix(r.URL.Path, "/.well-known/") {
+	if metadataPath(r.URL.Path) {
 		kind = FetchDiscovery
 	}
 	outcome := "ok"

@@ -52,32 +52,27 @@ func (t *Telemetry) Hook() decision.Hook {
 }
 
 // annotate adds d to span: an event per decision; the MCP attributes, the
-// span name the MCP conventions give a server span ("tools/call echo"),
-// and the status once a layer knows it.
+// span name the MCP conventions give a server span (the method), and the
+// status once a layer knows it.
 func annotate(span trace.Span, d *decision.Decision) {
 	span.AddEvent(eventDecision, trace.WithAttributes(
 		keyLayer.String(string(d.Layer)), keyOutcome.String(string(d.Outcome)), keyReason.String(string(d.Reason))))
 	attrs := make([]attribute.KeyValue, 0, 8)
 	if d.Method != "" {
 		attrs = append(attrs, keyMethod.String(d.Method))
-		name := d.Method
 		switch d.Method {
 		case "tools/call":
 			attrs = append(attrs, keyTool.String(d.Tool))
-			name += " " + d.Tool
 		case "prompts/get":
 			attrs = append(attrs, keyPrompt.String(d.Tool))
-			name += " " + d.Tool
 		case "resources/read", "resources/subscribe", "resources/unsubscribe":
 			attrs = append(attrs, keyResource.String(d.Tool))
 		}
 		if d.Layer == decision.LayerGuard {
-			if d.Outcome != decision.Allowed {
-				// A refused request may name anything: its name is not
-				// a low-cardinality target.
-				name = d.Method
-			}
-			span.SetName(name)
+			// The conventions add the tool to the name when it is a
+			// low-cardinality target; a tool is whatever the request
+			// names, so the name is the method alone.
+			span.SetName(mcpMethod(d.Method))
 		}
 	}
 	if d.Session != "" {
@@ -100,6 +95,28 @@ func annotate(span trace.Span, d *decision.Decision) {
 	if len(attrs) > 0 {
 		span.SetAttributes(attrs...)
 	}
+}
+
+// mcpMethods are the methods a client sends to an MCP server, by the
+// specification's revisions up to 2026-07-28.
+var mcpMethods = map[string]bool{
+	"initialize": true, "ping": true,
+	"tools/list": true, "tools/call": true,
+	"resources/list": true, "resources/templates/list": true, "resources/read": true,
+	"resources/subscribe": true, "resources/unsubscribe": true,
+	"prompts/list": true, "prompts/get": true,
+	"completion/complete": true, "logging/setLevel": true,
+	"notifications/initialized": true, "notifications/cancelled": true, "notifications/progress": true,
+	"notifications/roots/list_changed": true,
+}
+
+// mcpMethod is the span name of a JSON-RPC method: itself when MCP
+// defines it, "_OTHER" otherwise, so that span names stay a closed set.
+func mcpMethod(m string) string {
+	if mcpMethods[m] {
+		return m
+	}
+	return "_OTHER"
 }
 
 // options are the measurement options of one label set, made once.

@@ -23,11 +23,13 @@
 //   - mcpauth.store.operations (mcpauth_store_operations_total): session
 //     store calls by operation and outcome, from [Telemetry.Store].
 //
-// Spans: [Telemetry.Handler] starts a server span per request, continuing
-// the client's W3C trace context; the decisions of every layer are events
-// on it, and it takes the MCP semantic conventions' name and attributes
-// (mcp.method.name, gen_ai.tool.name, gen_ai.prompt.name,
-// mcp.resource.uri, mcp.session.id — the session hashed, never the id).
+// Spans: [Telemetry.Handler] starts a server span per request, a new
+// trace linked to the client's W3C trace context (its child with
+// Options.TrustClientTrace); the decisions of every layer are events on
+// it, and it takes the MCP semantic conventions' name (the method, or
+// "_OTHER" for one MCP does not define) and attributes (mcp.method.name,
+// gen_ai.tool.name, gen_ai.prompt.name, mcp.resource.uri, mcp.session.id
+// — the session hashed, never the id).
 // [Telemetry.Verifier] adds a span around token verification and
 // [Telemetry.Transport] a client span around the upstream call, which
 // carries the trace on to the upstream in traceparent.
@@ -58,6 +60,13 @@ type Options struct {
 	// tracestate); baggage, which the client chose, is not passed on
 	// unless a propagator that carries it is given.
 	Propagator propagation.TextMapPropagator
+	// TrustClientTrace makes a request's span a child of the trace
+	// context the client sent, sampling decision included. Off by
+	// default: every request starts a trace of its own, linked to the
+	// client's, so that a client can neither keep its requests out of
+	// the traces (sampled flag 0) nor force its requests into them. Set
+	// it when the clients are your own services.
+	TrustClientTrace bool
 }
 
 // Telemetry makes the hooks, handlers and wrappers of one configuration.
@@ -68,6 +77,7 @@ type Telemetry struct {
 	tp         trace.TracerProvider
 	mp         metric.MeterProvider
 	propagator propagation.TextMapPropagator
+	trustTrace bool
 
 	decisions metric.Int64Counter
 	duration  metric.Float64Histogram
@@ -90,7 +100,7 @@ func New(o *Options) (*Telemetry, error) {
 	if o == nil {
 		o = &Options{}
 	}
-	t := &Telemetry{mp: o.MeterProvider, tp: o.TracerProvider, propagator: o.Propagator}
+	t := &Telemetry{mp: o.MeterProvider, tp: o.TracerProvider, propagator: o.Propagator, trustTrace: o.TrustClientTrace}
 	if t.mp == nil {
 		t.mp = otel.GetMeterProvider()
 	}

@@ -46,7 +46,7 @@ type stack struct {
 	upstream []http.Header
 }
 
-func newStack(t *testing.T) *stack {
+func newStack(t *testing.T, edit ...func(*Options)) *stack {
 	t.Helper()
 	s := &stack{reader: sdkmetric.NewManualReader(), spans: tracetest.NewInMemoryExporter()}
 	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -63,7 +63,11 @@ func newStack(t *testing.T) *stack {
 	t.Cleanup(up.Close)
 
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(s.spans))
-	tel, err := New(&Options{MeterProvider: sdkmetric.NewMeterProvider(sdkmetric.WithReader(s.reader)), TracerProvider: tp})
+	o := &Options{MeterProvider: sdkmetric.NewMeterProvider(sdkmetric.WithReader(s.reader)), TracerProvider: tp}
+	for _, e := range edit {
+		e(o)
+	}
+	tel, err := New(o)
 	require.NoError(t, err)
 	hook := tel.Hook()
 	u, _ := url.Parse(up.URL)
@@ -170,76 +174,114 @@ func TestMetricsByReason(t *testing.T) {
 	assert.EqualValues(t, 12, latencies)
 }
 
-// TestOneTracePerRequest: each request is one trace, continuing the
-// client's when it sent one; verification and the upstream call are
-// spans in it, and the upstream receives it in traceparent.
+// TestOneTracePerRequest: each request is one trace, of its own but
+// linked to the client's (or, trusting the client, continuing it);
+// verification and the upstream call are spans in it, and the upstream
+// receives it in traceparent.
 func TestOneTracePerRequest(t *testing.T) {
-	s := newStack(t)
 	const client = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
-	require.Equal(t, 200, s.post(t, readerToken, initBody, "Traceparent", client).StatusCode)
-	require.Equal(t, 200, s.post(t, readerToken, callEcho, "Mcp-Session-Id", secretSID).StatusCode)
-
-	// The server span ends after the response has been sent.
-	require.Eventually(t, func() bool { return len(s.spans.GetSpans()) == 6 }, 5*time.Second, time.Millisecond, "three spans per request")
-	spans := s.spans.GetSpans()
-	traces := map[trace.TraceID][]tracetest.SpanStub{}
-	for _, sp := range spans {
-		traces[sp.SpanContext.TraceID()] = append(traces[sp.SpanContext.TraceID()], sp)
-	}
-	require.Len(t, traces, 2, "one trace per request")
-	first, err := trace.TraceIDFromHex("4bf92f3577b34da6a3ce929d0e0e4736")
+	clientTrace, err := trace.TraceIDFromHex("4bf92f3577b34da6a3ce929d0e0e4736")
 	require.NoError(t, err)
-	require.Contains(t, traces, first, "the client's trace is continued")
+	for _, trust := range []bool{false, true} {
+		t.Run(map[bool]string{false: "client linked", true: "client trusted"}[trust], func(t *testing.T) {
+			s := newStack(t, func(o *Options) { o.TrustClientTrace = trust })
+			require.Equal(t, 200, s.post(t, readerToken, initBody, "Traceparent", client).StatusCode)
+			require.Equal(t, 200, s.post(t, readerToken, callEcho, "Mcp-Session-Id", secretSID).StatusCode)
 
-	s.mu.Lock()
-	upstream := append([]http.Header(nil), s.upstream...)
-	s.mu.Unlock()
-	require.Len(t, upstream, 2)
-	for i, id := range []trace.TraceID{first} {
-		assert.Contains(t, upstream[i].Get("Traceparent"), id.String(), "the upstream request carries the trace")
-	}
+			// The server span ends after the response has been sent.
+			require.Eventually(t, func() bool { return len(s.spans.GetSpans()) == 6 }, 5*time.Second, time.Millisecond, "three spans per request")
+			spans := s.spans.GetSpans()
+			traces := map[trace.TraceID][]tracetest.SpanStub{}
+			servers := map[string]tracetest.SpanStub{}
+			for _, sp := range spans {
+				traces[sp.SpanContext.TraceID()] = append(traces[sp.SpanContext.TraceID()], sp)
+				if sp.SpanKind == trace.SpanKindServer {
+					servers[sp.Name] = sp
+				}
+			}
+			require.Len(t, traces, 2, "one trace per request")
+			require.Contains(t, servers, "initialize", "the server span takes the MCP method's name")
+			require.Contains(t, servers, "tools/call", "the method alone: a tool is whatever the request names")
+			first := servers["initialize"].SpanContext.TraceID()
+			if trust {
+				assert.Equal(t, clientTrace, first, "the client's trace is continued")
+			} else {
+				assert.NotEqual(t, clientTrace, first, "a trace of its own")
+				require.Len(t, servers["initialize"].Links, 1)
+				assert.Equal(t, clientTrace, servers["initialize"].Links[0].SpanContext.TraceID(), "linked to the client's")
+			}
 
-	for id, group := range traces {
-		names := map[string]tracetest.SpanStub{}
-		for _, sp := range group {
-			names[sp.Name] = sp
-		}
-		assert.Contains(t, names, "mcpauth.verify")
-		assert.Contains(t, names, "upstream POST")
-		server, ok := names["tools/call echo"]
-		if !ok {
-			server, ok = names["initialize"]
-		}
-		require.True(t, ok, "the server span takes the MCP name: %v", names)
-		assert.Equal(t, trace.SpanKindServer, server.SpanKind)
-		attrs := map[string]string{}
-		for _, a := range server.Attributes {
-			attrs[string(a.Key)] = a.Value.String()
-		}
-		assert.Equal(t, decision.HashSession(secretSID), attrs["mcp.session.id"], "the session is hashed")
-		assert.Equal(t, "200", attrs["http.response.status_code"])
-		if server.Name == "tools/call echo" {
+			s.mu.Lock()
+			upstream := append([]http.Header(nil), s.upstream...)
+			s.mu.Unlock()
+			require.Len(t, upstream, 2)
+			assert.Contains(t, upstream[0].Get("Traceparent"), first.String(), "the upstream request carries the trace")
+			assert.Contains(t, upstream[1].Get("Traceparent"), servers["tools/call"].SpanContext.TraceID().String())
+
+			for id, group := range traces {
+				names := map[string]bool{}
+				for _, sp := range group {
+					names[sp.Name] = true
+					assert.Equal(t, id, sp.SpanContext.TraceID())
+				}
+				assert.Contains(t, names, "mcpauth.verify")
+				assert.Contains(t, names, "upstream POST")
+			}
+			for _, server := range servers {
+				attrs := map[string]string{}
+				for _, a := range server.Attributes {
+					attrs[string(a.Key)] = a.Value.String()
+				}
+				assert.Equal(t, decision.HashSession(secretSID), attrs["mcp.session.id"], "the session is hashed")
+				assert.Equal(t, "200", attrs["http.response.status_code"])
+				var events []string
+				for _, e := range server.Events {
+					events = append(events, e.Name)
+				}
+				assert.Equal(t, []string{"mcpauth.decision", "mcpauth.decision", "mcpauth.decision"}, events, "one event per layer")
+			}
+			attrs := map[string]string{}
+			for _, a := range servers["tools/call"].Attributes {
+				attrs[string(a.Key)] = a.Value.String()
+			}
 			assert.Equal(t, "tools/call", attrs["mcp.method.name"])
 			assert.Equal(t, "echo", attrs["gen_ai.tool.name"])
-		}
-		var events []string
-		for _, e := range server.Events {
-			events = append(events, e.Name)
-		}
-		assert.Equal(t, []string{"mcpauth.decision", "mcpauth.decision", "mcpauth.decision"}, events, "trace %s: one event per layer", id)
-		for _, sp := range group {
-			assert.Equal(t, id, sp.SpanContext.TraceID())
+
+			for _, sp := range spans {
+				for _, a := range sp.Attributes {
+					assert.NotContains(t, a.Value.String(), readerToken, "no token in a span")
+					assert.NotContains(t, a.Value.String(), secretSID, "no session id in a span")
+				}
+			}
+		})
+	}
+}
+
+// TestClientCannotSteerTracing: by default a client's sampled flag
+// neither hides its requests from the traces nor names their spans.
+func TestClientCannotSteerTracing(t *testing.T) {
+	s := newStack(t)
+	unsampled := "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00"
+	require.Equal(t, 200, s.post(t, readerToken, initBody, "Traceparent", unsampled).StatusCode)
+	resp := s.post(t, readerToken, `{"jsonrpc":"2.0","id":9,"method":"x-`+strings.Repeat("a", 100)+`"}`, "Mcp-Session-Id", secretSID)
+	require.Less(t, resp.StatusCode, 500)
+	req, err := http.NewRequest("BREW", s.url+"/mcp", nil)
+	require.NoError(t, err)
+	r, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	r.Body.Close()
+	require.Eventually(t, func() bool { return len(s.spans.GetSpans()) >= 3 }, 5*time.Second, time.Millisecond)
+	names := map[string]bool{}
+	for _, sp := range s.spans.GetSpans() {
+		if sp.SpanKind == trace.SpanKindServer {
+			names[sp.Name] = true
 		}
 	}
-	// The last upstream request is in the second trace.
-	assert.NotContains(t, upstream[1].Get("Traceparent"), first.String())
-	assert.True(t, strings.HasPrefix(upstream[1].Get("Traceparent"), "00-"))
-
-	for _, sp := range spans {
-		for _, a := range sp.Attributes {
-			assert.NotContains(t, a.Value.String(), readerToken, "no token in a span")
-			assert.NotContains(t, a.Value.String(), secretSID, "no session id in a span")
-		}
+	assert.True(t, names["initialize"], "the unsampled client's request is traced: %v", names)
+	assert.True(t, names["_OTHER"], "methods MCP and HTTP do not define are _OTHER: %v", names)
+	for n := range names {
+		assert.NotContains(t, n, "x-aaa")
+		assert.NotContains(t, n, "BREW")
 	}
 }
 
@@ -281,7 +323,7 @@ func TestPrometheusNames(t *testing.T) {
 	}))
 	defer fetched.Close()
 	c := tel.FetchClient(FetchJWKS, nil)
-	for _, path := range []string{"/.well-known/openid-configuration", "/jwks"} {
+	for _, path := range []string{"/.well-known/openid-configuration", "/jwks", "/.well-known/jwks.json"} {
 		resp, err := c.Get(fetched.URL + path)
 		require.NoError(t, err)
 		resp.Body.Close()
@@ -292,12 +334,13 @@ func TestPrometheusNames(t *testing.T) {
 
 	n, err := testutil.GatherAndCount(reg, "mcpauth_decisions_total", "mcpauth_decision_duration_seconds", "mcpauth_fetches_total", "mcpauth_store_operations_total")
 	require.NoError(t, err)
-	assert.Equal(t, 5, n, "one decision series, one histogram, two fetch series, one store series")
+	assert.Equal(t, 6, n, "one decision series, one histogram, three fetch series, one store series")
 	assert.NoError(t, testutil.GatherAndCompare(reg, strings.NewReader(`
 # HELP mcpauth_fetches_total Requests to key servers, discovery documents and introspection endpoints, by kind and outcome.
 # TYPE mcpauth_fetches_total counter
 mcpauth_fetches_total{kind="discovery",otel_scope_name="github.com/mcpauth/mcpauth/telemetry",otel_scope_schema_url="",otel_scope_version="",outcome="ok"} 1
 mcpauth_fetches_total{kind="jwks",otel_scope_name="github.com/mcpauth/mcpauth/telemetry",otel_scope_schema_url="",otel_scope_version="",outcome="failed"} 1
+mcpauth_fetches_total{kind="jwks",otel_scope_name="github.com/mcpauth/mcpauth/telemetry",otel_scope_schema_url="",otel_scope_version="",outcome="ok"} 1
 `), "mcpauth_fetches_total"))
 }
 

@@ -22,21 +22,42 @@ var (
 	internalSpan = trace.WithSpanKind(trace.SpanKindInternal)
 )
 
-// Handler returns next wrapped in a server span per request, a child of
-// the client's trace context when it sent one. The layers' decisions,
+// Handler returns next wrapped in a server span per request: a new trace,
+// linked to the client's trace context when it sent one, or its child
+// with Options.TrustClientTrace. The layers' decisions,
 // through [Telemetry.Hook], name the span and set its attributes and
 // status; Handler itself does not wrap the response writer, so flushing,
 // read deadlines and everything else of the writer reach next unchanged.
 func (t *Telemetry) Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx := t.propagator.Extract(r.Context(), propagation.HeaderCarrier(r.Header))
-		ctx, span := t.tracer.Start(ctx, r.Method, serverSpan)
+		ctx := r.Context()
+		opts := []trace.SpanStartOption{serverSpan}
+		if remote := trace.SpanContextFromContext(t.propagator.Extract(ctx, propagation.HeaderCarrier(r.Header))); remote.IsValid() {
+			if t.trustTrace {
+				ctx = trace.ContextWithRemoteSpanContext(ctx, remote)
+			} else {
+				opts = append(opts, trace.WithNewRoot(), trace.WithLinks(trace.Link{SpanContext: remote}))
+			}
+		}
+		ctx, span := t.tracer.Start(ctx, httpMethod(r.Method), opts...)
 		defer span.End()
 		if span.IsRecording() {
-			span.SetAttributes(attribute.String("http.request.method", r.Method), attribute.String("url.path", r.URL.Path))
+			span.SetAttributes(attribute.String("http.request.method", httpMethod(r.Method)), attribute.String("url.path", r.URL.Path))
 		}
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
+}
+
+// httpMethod is the span name of an HTTP method: itself when HTTP defines
+// it, "_OTHER" otherwise, as the HTTP semantic conventions say, so that a
+// client cannot name spans before it is authenticated.
+func httpMethod(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodPost, http.MethodDelete, http.MethodPut, http.MethodPatch,
+		http.MethodHead, http.MethodOptions, http.MethodConnect, http.MethodTrace:
+		return m
+	}
+	return "_OTHER"
 }
 
 // Transport returns base (http.DefaultTransport when nil) with a client

@@ -6,9 +6,12 @@ import (
 	"fmt"
 )
 
+var errNoUsableKey = errors.New("the key set has no key usable for verification")
+
 // Ready reports whether the verifier can verify tokens now: nil once
 // every JWK Set it was configured with (by URL or discovered from an
-// issuer's metadata) has been loaded at least once, an error wrapping
+// issuer's metadata) has been loaded at least once and holds a key it can
+// use (a set of only encryption keys, or of none, does not count), an error wrapping
 // ErrKeysUnavailable before that, with each missing set and why it is
 // missing. A set that loaded once keeps the verifier ready through later
 // outages, since its keys are still used. Static keys are always ready;
@@ -28,8 +31,11 @@ func (v *Verifier) Ready(ctx context.Context) error {
 		if closed {
 			return fmt.Errorf("%w: %w", ErrKeysUnavailable, errClosed)
 		}
-		if s.set.Load() == nil {
+		switch set := s.set.Load(); {
+		case set == nil:
 			missing = append(missing, s.status())
+		case len(set.all()) == 0:
+			missing = append(missing, fmt.Errorf("%s: %w", s.name(), errNoUsableKey))
 		}
 	}
 	if len(missing) > 0 {

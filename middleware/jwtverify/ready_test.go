@@ -2,6 +2,7 @@ package jwtverify
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"testing"
 	"time"
@@ -48,4 +49,23 @@ func TestReadyStaticKeys(t *testing.T) {
 	opts.Algorithms = []string{"RS256"}
 	opts.Keys = []Key{{ID: "a", PublicKey: &rsaKey.PublicKey}}
 	assert.NoError(t, newVerifier(t, opts).Ready(context.Background()))
+}
+
+// TestReadyNeedsAUsableKey: a key set that loads but holds no key the
+// verifier can use (none, or only encryption keys) is not ready.
+func TestReadyNeedsAUsableKey(t *testing.T) {
+	c := newClock()
+	ks := newKeyServer(t, jwk(t, &rsaKey.PublicKey, "e", "RS256", "enc"))
+	v := jwksVerifier(t, c, ks)
+	require.Eventually(t, func() bool { return ks.hits.Load() >= 1 && c.Timers() == 1 }, 5*time.Second, time.Millisecond)
+	assert.ErrorIs(t, v.Ready(context.Background()), ErrKeysUnavailable)
+
+	empty := newKeyServer(t)
+	v = jwksVerifier(t, c, empty)
+	require.Eventually(t, func() bool { return empty.hits.Load() >= 1 }, 5*time.Second, time.Millisecond)
+	require.Eventually(t, func() bool {
+		err := v.Ready(context.Background())
+		return err != nil && !errors.Is(err, errJWKSNotReady)
+	}, 5*time.Second, time.Millisecond)
+	assert.ErrorIs(t, v.Ready(context.Background()), errNoUsableKey)
 }
