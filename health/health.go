@@ -146,9 +146,11 @@ func answer(w http.ResponseWriter, status int, word string) {
 }
 
 // shared returns the answer of the probe in progress, or of a new one:
-// however many requests probe at once, each check runs once at a time, so
+// however many requests probe at once, the checks run once at a time, so
 // that a flood of probes is not a flood of PINGs to the store. The probe
 // runs under its own timeout, not the request's, since others share it.
+// (A check that ignores its context is abandoned at the timeout, still
+// running, and called again by the next probe.)
 func (p *probes) shared() string {
 	p.mu.Lock()
 	c := p.run

@@ -103,6 +103,10 @@ func (h *Handler) serveReported(w http.ResponseWriter, q *request) {
 			return
 		}
 		rec := recover()
+		if rec == nil { // runtime.Goexit: let it go on
+			h.reportPanic(q, http.ErrAbortHandler)
+			return
+		}
 		h.reportPanic(q, rec)
 		panic(rec)
 	}()

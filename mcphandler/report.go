@@ -66,6 +66,7 @@ func (h *Handler) reportPanic(q *request, rec any) {
 		d.Outcome, d.Reason, d.Err = decision.Allowed, decision.ReasonAborted, errAborted
 	}
 	h.describe(&d, q, nil)
+	defer func() { _ = recover() }() // a panicking hook must not replace the server's panic
 	h.cfg.onDecision(q.r, d)
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"sync"
 	"testing"
 
@@ -212,4 +213,23 @@ func TestDecisionOfBatch(t *testing.T) {
 	d := got.last(t)
 	assert.Equal(t, "ping", d.Method)
 	assert.Equal(t, []decision.Call{{Method: "ping"}, {Method: "tools/call", Tool: "admin_reset"}}, d.Calls)
+}
+
+// TestDecisionOfGoexit: a handler that ends its goroutine
+// (runtime.Goexit, as t.FailNow does) is reported as aborted and not
+// turned into a panic; a hook that panics while reporting a server's
+// panic does not replace it.
+func TestDecisionOfGoexit(t *testing.T) {
+	var got decisions
+	h := newGuard(t, http.HandlerFunc(func(http.ResponseWriter, *http.Request) { runtime.Goexit() }), &Options{OnDecision: got.hook})
+	done := make(chan any, 1)
+	go func() {
+		defer func() { done <- recover() }()
+		do(t, h, req{body: callEcho, p: alice})
+	}()
+	assert.Nil(t, <-done, "Goexit goes on, no panic")
+	assert.Equal(t, decision.ReasonAborted, got.last(t).Reason)
+
+	h = newGuard(t, panicking{0, "server"}, &Options{OnDecision: func(*http.Request, decision.Decision) { panic("hook") }})
+	assert.PanicsWithValue(t, "server", func() { do(t, h, req{body: callEcho, p: alice}) })
 }

@@ -33,10 +33,12 @@ type Options struct {
 	// Off by default: the client chooses those headers, including whether
 	// the upstream samples and what vendor state (tracestate) it acts on.
 	// A tracing Transport (telemetry.Telemetry.Transport) sends the
-	// gateway's own span instead, with or without this.
+	// gateway's own span in traceparent instead, with or without this;
+	// with this, the client's tracestate still goes beside it.
 	ForwardTraceContext bool
-	// Transport carries upstream requests; nil means
-	// http.DefaultTransport.
+	// Transport carries upstream requests; nil means a transport of the
+	// proxy's own from NewTransport, which keeps a pool of idle
+	// connections to the upstream.
 	Transport http.RoundTripper
 	// Logger receives upstream failures. Nil discards.
 	Logger *slog.Logger
@@ -64,6 +66,9 @@ func newConfig(o *Options) (*config, error) {
 		o = &Options{}
 	}
 	c := &config{upstreamHeaders: o.UpstreamHeaders, transport: o.Transport, log: o.Logger, onDecision: o.OnDecision, traceContext: o.ForwardTraceContext}
+	if c.transport == nil {
+		c.transport = NewTransport()
+	}
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
 	}
