@@ -79,7 +79,7 @@ func newHandler(stack *demo.Stack, upstream *url.URL, upstreamToken string, pol 
 	}
 	var transport http.RoundTripper
 	if stack.Telemetry != nil {
-		transport = stack.Telemetry.Transport(nil) // a span per upstream call, traceparent on it
+		transport = stack.Telemetry.Transport(mcpproxy.NewTransport()) // a span per upstream call, traceparent on it, the pool kept
 	}
 	proxy, err := mcpproxy.New(upstream, &mcpproxy.Options{UpstreamHeaders: headers, Transport: transport, Logger: stack.Logger, OnDecision: stack.OnDecision})
 	if err != nil {
