@@ -13,7 +13,9 @@ import (
 	"flag"
 	"fmt"
 	"log"
+	"log/slog"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -56,6 +58,9 @@ func newRouter(baseURL string, tokens map[string]*authresult.Principal) (http.Ha
 		// a real deployment names its identity provider here.
 		AuthorizationServers: []string{baseURL},
 		Scopes:               []string{"mcp:read", "mcp:admin"},
+		// Causes of refusals never reach the client; warnings and errors
+		// (a verifier that fails or panics) go to stderr.
+		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 	})
 	if err != nil {
 		return nil, err

@@ -17,6 +17,7 @@ import (
 	"flag"
 	"fmt"
 	"log"
+	"log/slog"
 	"net/http"
 	"os"
 	"time"
@@ -60,6 +61,9 @@ func newServer(baseURL, token string) (http.Handler, error) {
 		// a real deployment names its identity provider here.
 		AuthorizationServers: []string{baseURL},
 		Scopes:               []string{"mcp:read"},
+		// Causes of refusals never reach the client; warnings and errors
+		// (a verifier that fails or panics) go to stderr.
+		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 	})
 	if err != nil {
 		return nil, err
