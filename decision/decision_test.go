@@ -199,3 +199,13 @@ func TestAuditLogBounds(t *testing.T) {
 	assert.Contains(t, buf.String(), `"calls":["ping","tools/call admin_reset","tools/call echo"`)
 	assert.Less(t, buf.Len(), 4096, "the record is bounded whatever the request named")
 }
+
+func TestWithFailure(t *testing.T) {
+	var d Decision
+	err := authresult.InsufficientScope("needs admin", "admin")
+	d.WithFailure(403, err)
+	assert.Equal(t, Decision{Outcome: Refused, Reason: ReasonInsufficientScope, Scopes: []string{"admin"}, Status: 403, Err: err}, d)
+	d.WithFailure(500, errors.New("Invalid JWT Token"))
+	assert.Equal(t, Failed, d.Outcome)
+	assert.Equal(t, ReasonInternal, d.Reason, "by type, not by text")
+}

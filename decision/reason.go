@@ -118,3 +118,11 @@ func ReasonOf(e *authresult.Error) Reason {
 	}
 	return ReasonInternal
 }
+
+// WithFailure sets d as the refusal of a typed failure err answered with
+// status: outcome by status, reason and scopes by err's type
+// ([ReasonOf]), err as the cause.
+func (d *Decision) WithFailure(status int, err error) {
+	e := authresult.As(err)
+	d.Outcome, d.Reason, d.Scopes, d.Status, d.Err = OutcomeOf(status), ReasonOf(e), e.Scopes, status, err
+}

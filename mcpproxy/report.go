@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/mcpauth/mcpauth/authresult"
 	"github.com/mcpauth/mcpauth/decision"
 	"github.com/mcpauth/mcpauth/mcphandler"
 )
@@ -31,8 +30,7 @@ func (c *config) report(r *http.Request, a *mcphandler.Admission, start time.Tim
 		case errors.Is(err, ErrUpstream):
 			d.Reason = decision.ReasonUpstream
 		default:
-			e := authresult.As(err)
-			d.Reason, d.Scopes = decision.ReasonOf(e), e.Scopes
+			d.WithFailure(status, err)
 		}
 	}
 	if a != nil {

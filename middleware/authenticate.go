@@ -194,8 +194,8 @@ func (a *Authenticator) refuse(w http.ResponseWriter, r *http.Request, err error
 func (a *Authenticator) report(r *http.Request, p *authresult.Principal, err error, panicked bool, start time.Time, status int) {
 	d := decision.Decision{Layer: decision.LayerAuthentication, Outcome: decision.Allowed, Reason: decision.ReasonOK, Status: status, Latency: time.Since(start)}
 	if err != nil {
-		e := authresult.As(err)
-		d.Outcome, d.Reason, d.Scopes, d.Err = decision.OutcomeOf(e.Status()), decision.ReasonOf(e), e.Scopes, err
+		d.WithFailure(authresult.As(err).Status(), err)
+		d.Status = status // 0 for a client that went away
 		if panicked {
 			d.Reason = decision.ReasonPanic
 		}
