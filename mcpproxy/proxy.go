@@ -59,7 +59,7 @@ var ErrUpstream = errors.New("mcpproxy: upstream failed")
 
 // errUpstreamRefused is the cause of the 502 a client gets when the
 // upstream refuses the gateway's own credentials.
-var errUpstreamRefused = fmt.Errorf("%w: the upstream refused the gateway's credentials; configure them with Options.UpstreamHeaders", ErrUpstream)
+var errUpstreamRefused = fmt.Errorf("%w: the upstream refused the gateway's credentials; configure them with Options.UpstreamHeaders (package mcpproxy/credentials)", ErrUpstream)
 
 // errClientGone is the cause reported when the client went away before
 // the upstream answered.

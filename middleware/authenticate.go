@@ -45,6 +45,10 @@ var errNilVerifier = errors.New("middleware: nil verifier")
 type Authenticator struct {
 	cfg    *config
 	verify func(r *http.Request, c credentials) (any, error)
+	// verifiesToken is set when verify hands the bearer token to a
+	// TokenVerifier, so that an accepted principal stands for that token
+	// (see TokenFromContext).
+	verifiesToken bool
 }
 
 // New returns an Authenticator that extracts the bearer token and passes
@@ -63,7 +67,7 @@ func New(v TokenVerifier, opts *Options) (*Authenticator, error) {
 			return nil, authresult.NoCredentials()
 		}
 		return v.VerifyToken(r.Context(), c.token)
-	}}, nil
+	}, verifiesToken: true}, nil
 }
 
 // NewFunc returns an Authenticator that calls fn for every request that
@@ -104,16 +108,17 @@ func isNilFunc(v TokenVerifier) bool {
 // replace r.Body with an equivalent reader (to look for a token in a form
 // body).
 func (a *Authenticator) Check(r *http.Request) (*authresult.Principal, error) {
-	p, _, err := a.check(nil, r)
+	p, _, _, err := a.check(nil, r)
 	return p, err
 }
 
-// check is Check plus whether the verifier panicked. With w, the read of
-// a form body is bounded by Options.BodyReadTimeout.
-func (a *Authenticator) check(w http.ResponseWriter, r *http.Request) (p *authresult.Principal, panicked bool, err error) {
+// check is Check plus the bearer token presented and whether the verifier
+// panicked. With w, the read of a form body is bounded by
+// Options.BodyReadTimeout.
+func (a *Authenticator) check(w http.ResponseWriter, r *http.Request) (p *authresult.Principal, token string, panicked bool, err error) {
 	c, cerr := extract(w, r, a.cfg.maxTokenBytes, a.cfg.maxBodyBytes, a.cfg.bodyTimeout)
 	if cerr != nil {
-		return nil, false, cerr
+		return nil, "", false, cerr
 	}
 	v, panicked, verr := a.call(r, c)
 	p, err = authresult.Normalize(v, verr)
@@ -123,7 +128,7 @@ func (a *Authenticator) check(w http.ResponseWriter, r *http.Request) (p *authre
 			err = &authresult.Error{Kind: authresult.KindUnauthenticated, Description: e.Description, Err: err}
 		}
 	}
-	return p, panicked, err
+	return p, c.token, panicked, err
 }
 
 // call runs the verifier, turning a panic into an internal error.
@@ -148,7 +153,7 @@ func (a *Authenticator) Handler(next http.Handler) http.Handler {
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := a.start()
-		p, panicked, err := a.check(w, r)
+		p, token, panicked, err := a.check(w, r)
 		ctx := r.Context()
 		if ctx.Err() != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
 			// A body read that hit BodyReadTimeout cancels the context
@@ -166,7 +171,11 @@ func (a *Authenticator) Handler(next http.Handler) http.Handler {
 		if a.cfg.onDecision != nil {
 			a.report(r, p, nil, false, start, http.StatusOK)
 		}
-		next.ServeHTTP(w, r.WithContext(authresult.NewContext(ctx, p)))
+		ctx = authresult.NewContext(ctx, p)
+		if a.verifiesToken {
+			ctx = context.WithValue(ctx, tokenKey{}, &verifiedToken{p: p, token: token})
+		}
+		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 

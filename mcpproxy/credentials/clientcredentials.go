@@ -1,0 +1,95 @@
+package credentials
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"time"
+
+	"golang.org/x/oauth2"
+	"golang.org/x/oauth2/clientcredentials"
+
+	"github.com/mcpauth/mcpauth/authresult"
+)
+
+// ClientOptions configures [ClientCredentials]. A nil *ClientOptions means
+// the defaults.
+type ClientOptions struct {
+	// HTTPClient sends the token requests; nil means a client with a
+	// 10-second timeout. Set a timeout on your own: a token request that
+	// hangs holds every upstream request behind it.
+	HTTPClient *http.Client
+	// RetryAfter is the hint of the 503 a client gets while the token
+	// endpoint fails; 0 means DefaultRetryAfter.
+	RetryAfter time.Duration
+}
+
+// clientSource is the Source of ClientCredentials.
+type clientSource struct {
+	ts         oauth2.TokenSource
+	retryAfter time.Duration
+}
+
+// ClientCredentials returns a Source that presents the gateway's own token
+// from the client credentials grant of cfg (RFC 6749 §4.4) on every
+// upstream request, whoever the principal is. The token is fetched on
+// first use and renewed shortly before it expires, one fetch at a time
+// (golang.org/x/oauth2's reuse of tokens); while the endpoint fails,
+// requests get 503. It returns an error for a cfg without a client id or
+// with a TokenURL that is not https (http only on a loopback host).
+func ClientCredentials(cfg *clientcredentials.Config, opts *ClientOptions) (Source, error) {
+	if opts == nil {
+		opts = &ClientOptions{}
+	}
+	if cfg == nil || cfg.ClientID == "" {
+		return nil, errors.New("credentials: ClientCredentials: a client id is required")
+	}
+	if err := checkEndpoint(cfg.TokenURL); err != nil {
+		return nil, fmt.Errorf("credentials: ClientCredentials: TokenURL %w", err)
+	}
+	retry, err := retryAfterOr(opts.RetryAfter)
+	if err != nil {
+		return nil, err
+	}
+	client := opts.HTTPClient
+	if client == nil {
+		client = &http.Client{Timeout: 10 * time.Second}
+	}
+	c := *cfg
+	ctx := context.WithValue(context.Background(), oauth2.HTTPClient, client)
+	return &clientSource{ts: c.TokenSource(ctx), retryAfter: retry}, nil
+}
+
+// Headers returns Authorization with the gateway's current token.
+func (s *clientSource) Headers(context.Context, *authresult.Principal) (http.Header, error) {
+	tok, err := s.ts.Token()
+	if err != nil {
+		return nil, s.classify(err)
+	}
+	if !b64token(tok.AccessToken) || (tok.TokenType != "" && !equalFold(tok.Type(), "Bearer")) {
+		return nil, unavailable(s.retryAfter, fmt.Errorf("%w: token_type %q", ErrResponse, printable(tok.TokenType)))
+	}
+	return http.Header{"Authorization": {"Bearer " + tok.AccessToken}}, nil
+}
+
+// classify turns a token fetch failure into a 503 of the right cause.
+// golang.org/x/oauth2's errors quote neither the secret nor the body
+// beyond what RetrieveError holds, which is not repeated here.
+func (s *clientSource) classify(err error) *authresult.Error {
+	if re, ok := errors.AsType[*oauth2.RetrieveError](err); ok {
+		if re.Response != nil && re.Response.StatusCode >= 400 && re.Response.StatusCode < 500 {
+			return unavailable(s.retryAfter, fmt.Errorf("%w: status %d, error %q", ErrClientRefused, re.Response.StatusCode, printable(re.ErrorCode)))
+		}
+		status := 0
+		if re.Response != nil {
+			status = re.Response.StatusCode
+		}
+		return unavailable(s.retryAfter, fmt.Errorf("%w: status %d", ErrUnavailable, status))
+	}
+	if ue, ok := errors.AsType[*url.Error](err); ok {
+		return unavailable(s.retryAfter, fmt.Errorf("%w: %s: %w", ErrUnavailable, ue.Op, ue.Err))
+	}
+	return unavailable(s.retryAfter, fmt.Errorf("%w: %w", ErrResponse, err))
+}

@@ -1,0 +1,74 @@
+package credentials
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+)
+
+// ErrResourceMismatch reports that the upstream's RFC 9728 metadata names another
+// resource than the URL it was fetched for (RFC 9728 §3.3), so that it is
+// not used (503).
+var ErrResourceMismatch = fmt.Errorf("%w: the upstream's protected resource metadata names another resource", ErrUnavailable)
+
+// upstreamResource returns the resource sent in an exchange: Resource,
+// or the one discovered from the upstream once, or "" with Audience only.
+func (e *exchanger) upstreamResource(ctx context.Context) (string, error) {
+	e.resMu.Lock()
+	defer e.resMu.Unlock()
+	if e.resource != "" || e.o.Upstream == nil {
+		return e.resource, nil
+	}
+	r, err := e.discover(ctx)
+	if err != nil {
+		return "", unavailable(e.retryAfter, err)
+	}
+	e.resource = r
+	return r, nil
+}
+
+// discover fetches the upstream's protected resource metadata at the
+// path-inserted well-known URL (RFC 9728 §3.1) and returns its resource,
+// which must be the upstream's URL (§3.3); an upstream without metadata
+// (404) is its own resource identifier.
+func (e *exchanger) discover(ctx context.Context) (string, error) {
+	up := *e.o.Upstream
+	up.RawQuery, up.Fragment, up.User = "", "", nil
+	self := up.String()
+	wk := up.Scheme + "://" + up.Host + "/.well-known/oauth-protected-resource" + strings.TrimSuffix(up.EscapedPath(), "/")
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, wk, nil)
+	if err != nil {
+		return "", fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	req.Header.Set("Accept", "application/json")
+	resp, err := e.client.Do(req)
+	if err != nil {
+		return "", fmt.Errorf("%w: the upstream's resource metadata: %w", ErrUnavailable, redact(err))
+	}
+	defer resp.Body.Close()
+	switch resp.StatusCode {
+	case http.StatusOK:
+	case http.StatusNotFound:
+		return self, nil
+	default:
+		return "", fmt.Errorf("%w: the upstream's resource metadata: status %d", ErrUnavailable, resp.StatusCode)
+	}
+	var md struct {
+		Resource string `json:"resource"`
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
+	if err != nil || len(body) > maxResponseBytes || json.Unmarshal(body, &md) != nil {
+		return "", fmt.Errorf("%w: the upstream's resource metadata is not a JSON document within %d bytes", ErrUnavailable, maxResponseBytes)
+	}
+	if md.Resource != self {
+		return "", fmt.Errorf("%w: %q, fetched for %q", ErrResourceMismatch, printable(md.Resource), self)
+	}
+	return md.Resource, nil
+}
+
+// base64Std is standard base64 with padding.
+func base64Std(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
