@@ -12,6 +12,9 @@ import (
 const (
 	FetchJWKS          = "jwks"
 	FetchIntrospection = "introspection"
+	// FetchToken is a request to a token endpoint for the gateway's own
+	// upstream credentials (package mcpproxy/credentials).
+	FetchToken = "token"
 	// FetchDiscovery is counted for any request for authorization
 	// server or OpenID metadata (a path ending in
 	// /.well-known/oauth-authorization-server or

@@ -237,6 +237,7 @@ func TestTokenExchangeDiscoversTheUpstreamResource(t *testing.T) {
 	}{
 		{name: "metadata names the upstream", status: 200, metadata: `{"resource":"` + up.String() + `"}`, resource: up.String()},
 		{name: "no metadata: the URL is the resource", status: 404, resource: up.String()},
+		{name: "a server that answers 400 to unknown paths has none", status: 400, resource: up.String()},
 		{name: "metadata names another resource", status: 200, metadata: `{"resource":"https://elsewhere.example/mcp"}`, fails: ErrResourceMismatch},
 		{name: "metadata not JSON", status: 200, metadata: `<html>`, fails: ErrUnavailable},
 		{name: "metadata server error", status: 502, fails: ErrUnavailable},

@@ -34,7 +34,8 @@ func (e *exchanger) upstreamResource(ctx context.Context) (string, error) {
 // discover fetches the upstream's protected resource metadata at the
 // path-inserted well-known URL (RFC 9728 §3.1) and returns its resource,
 // which must be the upstream's URL (§3.3); an upstream without metadata
-// (404) is its own resource identifier.
+// (any 4xx answer) is its own resource identifier. A 5xx or no answer is
+// an outage, retried at the next exchange.
 func (e *exchanger) discover(ctx context.Context) (string, error) {
 	up := *e.o.Upstream
 	up.RawQuery, up.Fragment, up.User = "", "", nil
@@ -50,9 +51,11 @@ func (e *exchanger) discover(ctx context.Context) (string, error) {
 		return "", fmt.Errorf("%w: the upstream's resource metadata: %w", ErrUnavailable, redact(err))
 	}
 	defer resp.Body.Close()
-	switch resp.StatusCode {
-	case http.StatusOK:
-	case http.StatusNotFound:
+	switch {
+	case resp.StatusCode == http.StatusOK:
+	case resp.StatusCode >= 400 && resp.StatusCode < 500:
+		// No such document: many MCP servers answer any path they do
+		// not serve with 400, 404 or 405.
 		return self, nil
 	default:
 		return "", fmt.Errorf("%w: the upstream's resource metadata: status %d", ErrUnavailable, resp.StatusCode)

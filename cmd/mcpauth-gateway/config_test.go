@@ -1,0 +1,124 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+const goodConfig = `listen: 127.0.0.1:0
+public_url: http://127.0.0.1:8091
+issuers:
+  corp:
+    issuer: https://sso.example.com
+routes:
+  - path: /mcp
+    upstream: http://127.0.0.1:3000/mcp
+    issuers: [corp]
+    scopes: [mcp:read]
+    policy:
+      tools:
+        echo: []
+        delete: [mcp:admin]
+`
+
+// TestConfigErrors checks that every mistake is refused with the field
+// named and the line of the file it is on.
+func TestConfigErrors(t *testing.T) {
+	t.Setenv("GW_TEST_SECRET", "s3cret")
+	tests := []struct {
+		name   string
+		config string
+		want   string // file:line: field: message, after the file name
+	}{
+		{name: "unknown top-level field", config: "listen: 127.0.0.1:0\nlisten_addr: x\n", want: ":2: listen_addr: unknown field"},
+		{name: "unknown route field", config: strings.Replace(goodConfig, "    scopes:", "    scope:", 1), want: ":10: scope: unknown field"},
+		{name: "misspelt issuer field", config: strings.Replace(goodConfig, "    issuer: https", "    isuer: https", 1), want: ":5: isuer: unknown field"},
+		{name: "wrong type", config: strings.Replace(goodConfig, "scopes: [mcp:read]", "scopes: {a: b}", 1), want: ":10: wrong type"},
+		{name: "not YAML", config: "routes: [\n", want: ":1: did not find expected node content"},
+		{name: "empty", config: "", want: ": empty"},
+		{name: "bad duration", config: goodConfig + "shutdown_timeout: soon\n", want: ":15: "},
+		{name: "listen not host:port", config: strings.Replace(goodConfig, "127.0.0.1:0", "8091", 1), want: ":1: listen: want host:port"},
+		{name: "public listen without public_url", config: strings.Replace(strings.Replace(goodConfig, "127.0.0.1:0", "0.0.0.0:8091", 1), "public_url: http://127.0.0.1:8091\n", "", 1), want: ":1: public_url: required when listen"},
+		{name: "public_url over plain http", config: strings.Replace(goodConfig, "http://127.0.0.1:8091", "http://mcp.example.com", 1), want: ":2: public_url: must use https"},
+		{name: "public_url with a path", config: strings.Replace(goodConfig, "http://127.0.0.1:8091", "https://mcp.example.com/x", 1), want: ":2: public_url: scheme and host only"},
+		{name: "no issuers", config: "routes: []\n", want: ":1: issuers: at least one"},
+		{name: "issuer over plain http", config: strings.Replace(goodConfig, "https://sso.example.com", "http://sso.example.com", 1), want: ":5: issuers.corp.issuer: must use https"},
+		{name: "unknown algorithm", config: strings.Replace(goodConfig, "    issuer: https://sso.example.com\n", "    issuer: https://sso.example.com\n    algorithms: [RS256, none]\n", 1), want: ":6: issuers.corp.algorithms[1]: \"none\""},
+		{name: "no routes", config: strings.SplitAfter(goodConfig, "sso.example.com\n")[0], want: ":1: routes: at least one route"},
+		{name: "route without path", config: strings.Replace(goodConfig, "  - path: /mcp\n    upstream", "  - upstream", 1), want: ":7: routes[0].path: required"},
+		{name: "route path not clean", config: strings.Replace(goodConfig, "path: /mcp", "path: /a/../mcp", 1), want: ":7: routes[0].path: \"/a/../mcp\" is not a clean"},
+		{name: "route on a reserved path", config: strings.Replace(goodConfig, "path: /mcp", "path: /.well-known/x", 1), want: ":7: routes[0].path: \"/.well-known/x\" is reserved"},
+		{name: "upstream not a URL", config: strings.Replace(goodConfig, "http://127.0.0.1:3000/mcp", "127.0.0.1:3000", 1), want: ":8: routes[0].upstream: not an absolute http(s) URL"},
+		{name: "route names an undefined issuer", config: strings.Replace(goodConfig, "issuers: [corp]", "issuers: [corp, partner]", 1), want: ":9: routes[0].issuers[1]: \"partner\" is not defined"},
+		{name: "route with no issuer", config: strings.Replace(goodConfig, "issuers: [corp]", "issuers: []", 1), want: ":9: routes[0].issuers: name at least one"},
+		{name: "duplicate route", config: goodConfig + "  - path: /mcp\n    upstream: http://127.0.0.1:3001/mcp\n    issuers: [corp]\n", want: ":15: routes[1].path: /mcp is also routes[0].path"},
+		{name: "policy that hides every tool", config: strings.Replace(goodConfig, "      tools:\n        echo: []\n        delete: [mcp:admin]\n", "      tools: {}\n", 1), want: ":12: routes[0].policy: lists no tools"},
+		{name: "bad rate limit", config: strings.Replace(goodConfig, "    scopes:", "    rate_limit: fast\n    scopes:", 1), want: ":10: routes[0].rate_limit: want a positive number"},
+		{name: "bad origin", config: strings.Replace(goodConfig, "    scopes:", "    allowed_origins: [\"https://app.example.com/path\"]\n    scopes:", 1), want: ":7: routes[0]: mcphandler: invalid options: AllowedOrigins"},
+		{name: "two kinds of credentials", config: goodConfig + "    upstream_credentials:\n      static: {token_env: GW_TEST_SECRET}\n      client_credentials: {token_url: https://as/token, client_id: gw, client_secret_env: GW_TEST_SECRET}\n", want: ":16: routes[0].upstream_credentials: set exactly one"},
+		{name: "static token from an unset variable", config: goodConfig + "    upstream_credentials:\n      static: {token_env: GW_TEST_UNSET}\n", want: ":16: routes[0].upstream_credentials.static: the environment variable GW_TEST_UNSET is not set"},
+		{name: "client secret missing", config: goodConfig + "    upstream_credentials:\n      token_exchange: {token_url: https://as.example/token, client_id: gw}\n", want: ":16: routes[0].upstream_credentials.token_exchange.client_secret_env: set exactly one of client_secret_env and client_secret_file"},
+		{name: "token endpoint over plain http", config: goodConfig + "    upstream_credentials:\n      client_credentials: {token_url: http://as.example/token, client_id: gw, client_secret_env: GW_TEST_SECRET}\n", want: ":16: routes[0].upstream_credentials.client_credentials.token_url: must use https"},
+		{name: "store not redis", config: goodConfig + "store: postgres://db\n", want: ":15: store: not a Redis URL"},
+		{name: "negative leeway", config: goodConfig + "leeway: -1m\n", want: ":15: leeway: negative"},
+		{name: "TLS files missing", config: goodConfig + "tls:\n  cert_file: /nonexistent/cert.pem\n  key_file: /nonexistent/key.pem\n", want: ":16: tls.cert_file: open /nonexistent/cert.pem"},
+		{name: "log level", config: goodConfig + "log: {level: loud}\n", want: ":15: log.level: want debug"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			file := filepath.Join(t.TempDir(), "gateway.yaml")
+			require.NoError(t, os.WriteFile(file, []byte(tt.config), 0o600))
+			err := checkConfig(file, overrides{})
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), file+tt.want)
+			assert.NotContains(t, err.Error(), "s3cret", "a secret in an error")
+		})
+	}
+}
+
+func TestConfigAccepted(t *testing.T) {
+	t.Setenv("GW_TEST_SECRET", "s3cret")
+	dir := t.TempDir()
+	tokenFile := filepath.Join(dir, "token")
+	require.NoError(t, os.WriteFile(tokenFile, []byte("upstream-token\n"), 0o600))
+	for name, config := range map[string]string{
+		"minimal":        goodConfig,
+		"static in file": goodConfig + "    upstream_credentials:\n      static: {token_file: " + tokenFile + "}\n",
+		"exchange":       goodConfig + "    upstream_credentials:\n      token_exchange: {token_url: https://as.example/token, client_id: gw, client_secret_env: GW_TEST_SECRET, audience: files}\n",
+		"JSON": `{"listen": "127.0.0.1:0", "issuers": {"corp": {"issuer": "https://sso.example.com"}},
+		          "routes": [{"path": "/mcp", "upstream": "http://127.0.0.1:3000/mcp", "issuers": ["corp"]}]}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			file := filepath.Join(dir, "gateway.yaml")
+			require.NoError(t, os.WriteFile(file, []byte(config), 0o600))
+			require.NoError(t, checkConfig(file, overrides{}))
+		})
+	}
+}
+
+func TestOverrides(t *testing.T) {
+	c, err := ParseConfig("f.yaml", []byte(goodConfig), overrides{Listen: "127.0.0.1:9999", MetricsListen: "127.0.0.1:9464", LogLevel: "debug"})
+	require.NoError(t, err)
+	assert.Equal(t, "127.0.0.1:9999", c.Listen)
+	assert.Equal(t, "127.0.0.1:9464", c.Metrics.Listen)
+	assert.Equal(t, "debug", c.Log.Level)
+	_, err = ParseConfig("f.yaml", []byte(goodConfig), overrides{LogLevel: "chatty"})
+	assert.ErrorContains(t, err, "log.level")
+}
+
+func FuzzParseConfig(f *testing.F) {
+	f.Add([]byte(goodConfig))
+	f.Add([]byte(`{"routes": [{"path": 1}]}`))
+	f.Add([]byte("a: &a [*a, *a]\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		c, err := ParseConfig("f.yaml", b, overrides{})
+		if err == nil && (len(c.Routes) == 0 || len(c.Issuers) == 0) {
+			t.Fatal("a configuration without routes or issuers was accepted")
+		}
+	})
+}

@@ -1,0 +1,123 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/redis/go-redis/v9"
+	otelprom "go.opentelemetry.io/otel/exporters/prometheus"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+
+	"github.com/mcpauth/mcpauth/decision"
+	"github.com/mcpauth/mcpauth/health"
+	"github.com/mcpauth/mcpauth/mcphandler"
+	"github.com/mcpauth/mcpauth/mcphandler/redisstore"
+	"github.com/mcpauth/mcpauth/mcpproxy"
+	"github.com/mcpauth/mcpauth/telemetry"
+)
+
+// runtime is what outlives a reload: the log, the decision hook and its
+// metrics, the session store (so that sessions survive a reload), and the
+// pool of upstream connections.
+type runtime struct {
+	log        *slog.Logger
+	onDecision decision.Hook
+	tel        *telemetry.Telemetry
+	registry   *prometheus.Registry
+	redis      *redis.Client
+	sessions   mcphandler.Store
+	transport  *http.Transport
+	checks     []health.Check // of the runtime itself (the store)
+	closers    []func() error
+}
+
+// newRuntime builds the runtime of c. Only settings that need a restart
+// are read.
+func newRuntime(c *Config) (*runtime, error) {
+	rt := &runtime{transport: mcpproxy.NewTransport()}
+	level, _ := parseLevel(c.Log.Level) // validated
+	ho := &slog.HandlerOptions{Level: level}
+	if c.Log.Format == "json" {
+		rt.log = slog.New(slog.NewJSONHandler(os.Stderr, ho))
+	} else {
+		rt.log = slog.New(slog.NewTextHandler(os.Stderr, ho))
+	}
+	var hooks []decision.Hook
+	if level <= slog.LevelInfo {
+		hooks = append(hooks, decision.AuditLog(rt.log))
+	}
+	if c.Metrics != nil {
+		reg := prometheus.NewRegistry()
+		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+		exp, err := otelprom.New(otelprom.WithRegisterer(reg))
+		if err != nil {
+			return nil, err
+		}
+		mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(exp))
+		tp := sdktrace.NewTracerProvider()
+		tel, err := telemetry.New(&telemetry.Options{MeterProvider: mp, TracerProvider: tp})
+		if err != nil {
+			return nil, err
+		}
+		rt.tel, rt.registry = tel, reg
+		rt.closers = append(rt.closers, func() error {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			defer cancel()
+			return errors.Join(mp.Shutdown(ctx), tp.Shutdown(ctx))
+		})
+		hooks = append(hooks, tel.Hook())
+	}
+	rt.onDecision = decision.Hooks(hooks...)
+	if c.Store == "" {
+		rt.sessions = mcphandler.NewMemoryStore(nil)
+		return rt, nil
+	}
+	opts, _ := redis.ParseURL(c.Store) // validated
+	rt.redis = redis.NewClient(opts)
+	rt.closers = append(rt.closers, rt.redis.Close)
+	store, err := redisstore.New(&redisstore.Options{Client: rt.redis})
+	if err != nil {
+		rt.Close()
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	rt.sessions = store
+	rt.checks = append(rt.checks, health.Check{Name: "store", Ready: store.Ready})
+	if rt.tel != nil {
+		rt.sessions = rt.tel.Store(store)
+	}
+	return rt, nil
+}
+
+// store is the session store of the route at path: one for all routes,
+// whose binding keys name the route.
+func (rt *runtime) store(string) mcphandler.Store { return rt.sessions }
+
+// fetchClient is the HTTP client of a fetch of kind: nil (each package's
+// default) without telemetry, else one that counts it, with a timeout and
+// no redirects.
+func (rt *runtime) fetchClient(kind string) *http.Client {
+	if rt.tel == nil {
+		return nil
+	}
+	c := &http.Client{Timeout: 10 * time.Second}
+	if kind == telemetry.FetchToken {
+		c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	}
+	return rt.tel.FetchClient(kind, c)
+}
+
+// Close ends the runtime's connections and exporters.
+func (rt *runtime) Close() {
+	for _, c := range rt.closers {
+		_ = c()
+	}
+	rt.transport.CloseIdleConnections()
+}
