@@ -37,3 +37,14 @@ func normalizeOrigin(s string) (string, bool) {
 	}
 	return scheme + "://" + host, true
 }
+
+// AllowsOrigin reports whether origin is one of Options.AllowedOrigins,
+// compared as the guard compares a request's Origin header. It is the one
+// rule for cross-origin browsers: a CORS layer in front of the guard (see
+// package mcphandler/cors) answers exactly the origins the guard admits.
+// A same-origin request to a loopback address, which the guard also
+// admits, needs no CORS and is not reported here.
+func (h *Handler) AllowsOrigin(origin string) bool {
+	norm, ok := normalizeOrigin(origin)
+	return ok && h.cfg.origins[norm]
+}

@@ -15,6 +15,7 @@ import (
 	"github.com/mcpauth/mcpauth/authresult"
 	"github.com/mcpauth/mcpauth/health"
 	"github.com/mcpauth/mcpauth/mcphandler"
+	"github.com/mcpauth/mcpauth/mcphandler/cors"
 	"github.com/mcpauth/mcpauth/mcphandler/redisstore"
 	"github.com/mcpauth/mcpauth/mcpproxy"
 	"github.com/mcpauth/mcpauth/mcpproxy/credentials"
@@ -155,7 +156,13 @@ func buildRoute(c *Config, rt *runtime, out *routes, rc *RouteConfig, m *mounts)
 	if err != nil {
 		return nil, err
 	}
-	return auth.Handler(guard), nil
+	h := auth.Handler(guard)
+	if len(rc.AllowedOrigins) > 0 {
+		// Browsers on those origins: preflights answered before
+		// authentication, for exactly the origins the guard admits.
+		h = cors.New(guard, nil)(h)
+	}
+	return h, nil
 }
 
 // mounts registers the routes' metadata documents.

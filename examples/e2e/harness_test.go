@@ -136,8 +136,8 @@ func binary(t *testing.T, name string) string {
 		if buildErr != nil {
 			return
 		}
-		for _, cmd := range []string{"server", "gateway"} {
-			c := exec.Command("go", "build", "-o", filepath.Join(buildDir, cmd), "github.com/mcpauth/mcpauth/examples/"+cmd)
+		for _, cmd := range []string{"examples/server", "examples/gateway", "cmd/mcpauth-gateway"} {
+			c := exec.Command("go", "build", "-o", filepath.Join(buildDir, filepath.Base(cmd)), "github.com/mcpauth/mcpauth/"+cmd)
 			if out, err := c.CombinedOutput(); err != nil {
 				buildErr = fmt.Errorf("go build %s: %w\n%s", cmd, err, out)
 				return
