@@ -149,10 +149,7 @@ func TestBrowserCORS(t *testing.T) {
 	iss := newFakeIssuer(t)
 	up := httptest.NewServer(openUpstream(t, false))
 	t.Cleanup(up.Close)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := ln.Addr().String()
-	ln.Close()
+	addr := freeLoopbackAddr(t)
 	endpoint := "http://" + addr + "/mcp"
 	token := iss.mint(t, nil, endpoint, "browser@example.com", "mcp:read")
 
