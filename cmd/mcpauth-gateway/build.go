@@ -14,6 +14,7 @@ import (
 
 	"github.com/mcpauth/mcpauth/authresult"
 	"github.com/mcpauth/mcpauth/health"
+	"github.com/mcpauth/mcpauth/internal/settings"
 	"github.com/mcpauth/mcpauth/mcphandler"
 	"github.com/mcpauth/mcpauth/mcphandler/cors"
 	"github.com/mcpauth/mcpauth/mcphandler/redisstore"
@@ -137,7 +138,7 @@ func buildRoute(c *Config, rt *runtime, out *routes, rc *RouteConfig, m *mounts)
 	}
 	var limit *mcphandler.RateLimit
 	if rc.RateLimit != "" {
-		rate, _ := parseRate(rc.RateLimit) // validated
+		rate, _ := settings.ParseRate(rc.RateLimit) // validated
 		var l mcphandler.Limiter
 		if rt.redis != nil {
 			l, err = redisstore.NewLimiter(&redisstore.LimiterOptions{Client: rt.redis, Rate: rate})

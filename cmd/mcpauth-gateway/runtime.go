@@ -18,6 +18,7 @@ import (
 
 	"github.com/mcpauth/mcpauth/decision"
 	"github.com/mcpauth/mcpauth/health"
+	"github.com/mcpauth/mcpauth/internal/settings"
 	"github.com/mcpauth/mcpauth/mcphandler"
 	"github.com/mcpauth/mcpauth/mcphandler/redisstore"
 	"github.com/mcpauth/mcpauth/mcpproxy"
@@ -43,7 +44,7 @@ type runtime struct {
 // are read.
 func newRuntime(c *Config) (*runtime, error) {
 	rt := &runtime{transport: mcpproxy.NewTransport()}
-	level, _ := parseLevel(c.Log.Level) // validated
+	level, _ := settings.ParseLevel(c.Log.Level) // validated
 	ho := &slog.HandlerOptions{Level: level}
 	if c.Log.Format == "json" {
 		rt.log = slog.New(slog.NewJSONHandler(os.Stderr, ho))

@@ -5,19 +5,17 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"log/slog"
 	"maps"
-	"math"
 	"net"
 	"net/url"
 	"os"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/redis/go-redis/v9"
 
 	"github.com/mcpauth/mcpauth/internal/loopback"
+	"github.com/mcpauth/mcpauth/internal/settings"
 )
 
 // Defaults of a configuration.
@@ -58,7 +56,7 @@ func (c *Config) validate() error {
 			c.PublicURL = "https://" + c.Listen
 		}
 	}
-	if u, err := checkURL(c.PublicURL); err != nil {
+	if u, err := settings.CheckURL(c.PublicURL); err != nil {
 		return c.errAt(err.Error(), "public_url")
 	} else if u.Path != "" && u.Path != "/" || u.RawQuery != "" {
 		return c.errAt("scheme and host only; route paths come from routes[].path", "public_url")
@@ -69,7 +67,7 @@ func (c *Config) validate() error {
 			return c.errAt(err.Error(), "metrics", "listen")
 		}
 	}
-	if _, err := parseLevel(c.Log.Level); err != nil {
+	if _, err := settings.ParseLevel(c.Log.Level); err != nil {
 		return c.errAt(err.Error(), "log", "level")
 	}
 	if f := c.Log.Format; f != "" && f != "text" && f != "json" {
@@ -114,11 +112,11 @@ func (c *Config) validateIssuer(name string, iss *IssuerConfig) error {
 	if iss == nil || iss.Issuer == "" {
 		return c.errAt("issuer (its issuer URL) is required", "issuers", name)
 	}
-	if _, err := checkURL(iss.Issuer); err != nil {
+	if _, err := settings.CheckURL(iss.Issuer); err != nil {
 		return c.errAt(err.Error(), "issuers", name, "issuer")
 	}
 	if iss.JWKSURL != "" {
-		if _, err := checkURL(iss.JWKSURL); err != nil {
+		if _, err := settings.CheckURL(iss.JWKSURL); err != nil {
 			return c.errAt(err.Error(), "issuers", name, "jwks_url")
 		}
 	}
@@ -157,12 +155,12 @@ func (c *Config) validateRoute(i int, r *RouteConfig) error {
 		}
 	}
 	if r.Audience != "" {
-		if _, err := checkURL(r.Audience); err != nil {
+		if _, err := settings.CheckURL(r.Audience); err != nil {
 			return c.errAt(err.Error(), "routes", i, "audience")
 		}
 	}
 	if r.RateLimit != "" {
-		if _, err := parseRate(r.RateLimit); err != nil {
+		if _, err := settings.ParseRate(r.RateLimit); err != nil {
 			return c.errAt(err.Error(), "routes", i, "rate_limit")
 		}
 	}
@@ -208,7 +206,7 @@ func (c *Config) validateCredentials(cr *CredentialsConfig, path ...any) error {
 
 func (c *Config) validateOAuth(o *OAuthConfig, path ...any) error {
 	at := func(p string) []any { return append(slices.Clone(path), p) }
-	if _, err := checkURL(o.TokenURL); err != nil {
+	if _, err := settings.CheckURL(o.TokenURL); err != nil {
 		return c.errAt(err.Error(), at("token_url")...)
 	}
 	if o.ClientID == "" {
@@ -244,53 +242,11 @@ func secret(env, file string) (string, error) {
 	return "", fmt.Errorf("%s is empty", file)
 }
 
-// checkURL requires an absolute https URL, or http on a loopback host,
-// without user info or fragment.
-func checkURL(s string) (*url.URL, error) {
-	u, err := url.Parse(s)
-	switch {
-	case err != nil || !u.IsAbs() || u.Host == "":
-		return nil, errors.New("not an absolute URL")
-	case u.User != nil || u.Fragment != "" || strings.Contains(s, "#"):
-		return nil, errors.New("must have no user info and no fragment")
-	case u.Scheme == "https", u.Scheme == "http" && loopback.Host(u.Hostname()):
-		return u, nil
-	}
-	return nil, errors.New("must use https (http only on a loopback host)")
-}
-
 func checkHostPort(s string) error {
 	if _, port, err := net.SplitHostPort(s); err != nil || port == "" {
 		return errors.New("want host:port, such as 127.0.0.1:8443")
 	}
 	return nil
-}
-
-// parseLevel reads a log level; "" is warn.
-func parseLevel(s string) (slog.Level, error) {
-	if s == "" {
-		return slog.LevelWarn, nil
-	}
-	var l slog.Level
-	if err := l.UnmarshalText([]byte(s)); err != nil || strings.ContainsAny(s, "+-") {
-		return 0, errors.New("want debug, info, warn or error")
-	}
-	return l, nil
-}
-
-// parseRate reads "N/s" or "N/m" as requests per second.
-func parseRate(s string) (float64, error) {
-	n, unit, ok := strings.Cut(s, "/")
-	v, err := strconv.ParseFloat(n, 64)
-	switch {
-	case !ok || err != nil || !(v > 0) || math.IsInf(v, 0):
-		return 0, errors.New("want a positive number per second or minute, such as 10/s or 600/m")
-	case unit == "s":
-		return v, nil
-	case unit == "m":
-		return v / 60, nil
-	}
-	return 0, errors.New(`the unit is "s" or "m", such as 10/s or 600/m`)
 }
 
 // redactedURL is s with any password replaced, for printing.

@@ -13,7 +13,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math"
 	"net"
 	"net/http"
 	"net/url"
@@ -30,7 +29,7 @@ import (
 	"github.com/mcpauth/mcpauth/decision"
 	"github.com/mcpauth/mcpauth/internal/discovery"
 	"github.com/mcpauth/mcpauth/internal/fetch"
-	"github.com/mcpauth/mcpauth/internal/loopback"
+	"github.com/mcpauth/mcpauth/internal/settings"
 	"github.com/mcpauth/mcpauth/mcphandler"
 	"github.com/mcpauth/mcpauth/mcphandler/redisstore"
 	"github.com/mcpauth/mcpauth/middleware"
@@ -125,7 +124,7 @@ func (c *Config) Validate() error {
 		if u.value == "" {
 			continue
 		}
-		if err := checkURL(u.value); err != nil {
+		if _, err := settings.CheckURL(u.value); err != nil {
 			return fmt.Errorf("%s %s: %v", c.Source(u.name), redacted(u.value), err)
 		}
 	}
@@ -136,11 +135,11 @@ func (c *Config) Validate() error {
 		}
 	}
 	if c.RateLimit != "" {
-		if _, err := parseRate(c.RateLimit); err != nil {
+		if _, err := settings.ParseRate(c.RateLimit); err != nil {
 			return fmt.Errorf("%s %q: %v", c.Source("rate-limit"), c.RateLimit, err)
 		}
 	}
-	if _, err := parseLevel(c.LogLevel); err != nil {
+	if _, err := settings.ParseLevel(c.LogLevel); err != nil {
 		return fmt.Errorf("%s %q: %v", c.Source("log-level"), c.LogLevel, err)
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" && c.LogFormat != "" {
@@ -168,21 +167,6 @@ func (c *Config) Validate() error {
 	return nil
 }
 
-// parseRate reads "N/s" or "N/m" as requests per second.
-func parseRate(s string) (float64, error) {
-	n, unit, ok := strings.Cut(s, "/")
-	v, err := strconv.ParseFloat(n, 64)
-	switch {
-	case !ok || err != nil || !(v > 0) || math.IsInf(v, 0):
-		return 0, errors.New("want a positive number per second or minute, such as 10/s or 600/m")
-	case unit == "s":
-		return v, nil
-	case unit == "m":
-		return v / 60, nil
-	}
-	return 0, errors.New(`the unit is "s" or "m", such as 10/s or 600/m`)
-}
-
 // firstSet returns the first of the named introspection flags that is set.
 func firstSet(c *Config, names ...string) string {
 	for _, n := range names {
@@ -201,26 +185,6 @@ func redacted(s string) string {
 		return "(not a URL)"
 	}
 	return strconv.Quote(u.Redacted())
-}
-
-// checkURL requires an absolute https URL, or http on a loopback host,
-// without user info or fragment: what the library requires of issuers,
-// resources and key sets.
-func checkURL(s string) error {
-	u, err := url.Parse(s)
-	switch {
-	case err != nil:
-		return err
-	case !u.IsAbs() || u.Host == "":
-		return errors.New("not an absolute URL")
-	case u.User != nil || u.Fragment != "" || strings.Contains(s, "#"):
-		return errors.New("must have no user info and no fragment")
-	case u.Scheme == "https":
-		return nil
-	case u.Scheme == "http" && loopback.Host(u.Hostname()):
-		return nil
-	}
-	return errors.New("must use https (http only on a loopback host)")
 }
 
 // Stack is the authentication of an example.
@@ -342,7 +306,7 @@ func NewStack(c *Config, baseURL string) (*Stack, error) {
 			s.Store = s.Telemetry.Store(store)
 		}
 		if c.RateLimit != "" {
-			rate, _ := parseRate(c.RateLimit) // validated above
+			rate, _ := settings.ParseRate(c.RateLimit) // validated above
 			l, err := redisstore.NewLimiter(&redisstore.LimiterOptions{Client: rdb, Rate: rate})
 			if err != nil {
 				s.Close()
@@ -351,7 +315,7 @@ func NewStack(c *Config, baseURL string) (*Stack, error) {
 			s.RateLimit = &mcphandler.RateLimit{Limiter: l}
 		}
 	} else if c.RateLimit != "" {
-		rate, _ := parseRate(c.RateLimit)
+		rate, _ := settings.ParseRate(c.RateLimit)
 		l, err := mcphandler.NewMemoryLimiter(&mcphandler.MemoryLimiterOptions{Rate: rate})
 		if err != nil {
 			s.Close()

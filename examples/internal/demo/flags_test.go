@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mcpauth/mcpauth/internal/settings"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -89,7 +90,7 @@ func TestFlags(t *testing.T) {
 		{name: "metrics without a port", args: []string{"-metrics-addr", "127.0.0.1"}, wantErr: "-metrics-addr"},
 		{name: "rate per second", args: []string{"-rate-limit", "10/s"}, check: func(t *testing.T, c *Config) { assert.Equal(t, "10/s", c.RateLimit) }},
 		{name: "rate per minute from env", env: map[string]string{"MCPAUTH_RATE_LIMIT": "600/m"}, check: func(t *testing.T, c *Config) {
-			r, err := parseRate(c.RateLimit)
+			r, err := settings.ParseRate(c.RateLimit)
 			require.NoError(t, err)
 			assert.Equal(t, 10.0, r)
 		}},

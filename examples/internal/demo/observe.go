@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -20,20 +19,9 @@ import (
 
 	"github.com/mcpauth/mcpauth/decision"
 	"github.com/mcpauth/mcpauth/health"
+	"github.com/mcpauth/mcpauth/internal/settings"
 	"github.com/mcpauth/mcpauth/telemetry"
 )
-
-// parseLevel reads a -log-level; "" is warn.
-func parseLevel(s string) (slog.Level, error) {
-	if s == "" {
-		return slog.LevelWarn, nil
-	}
-	var l slog.Level
-	if err := l.UnmarshalText([]byte(s)); err != nil || strings.ContainsAny(s, "+-") {
-		return 0, errors.New("want debug, info, warn or error")
-	}
-	return l, nil
-}
 
 // metrics is what -metrics-addr serves: Prometheus metrics and the
 // health probes.
@@ -46,7 +34,7 @@ type metrics struct {
 // observe sets up the stack's log, its hook and, with -metrics-addr, its
 // telemetry: the audit log at info, metrics and spans.
 func (s *Stack) observe(c *Config) error {
-	level, _ := parseLevel(c.LogLevel) // validated
+	level, _ := settings.ParseLevel(c.LogLevel) // validated
 	ho := &slog.HandlerOptions{Level: level}
 	if c.LogFormat == "json" {
 		s.Logger = slog.New(slog.NewJSONHandler(os.Stderr, ho))
