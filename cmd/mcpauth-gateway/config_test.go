@@ -38,6 +38,7 @@ func TestConfigErrors(t *testing.T) {
 		{name: "unknown top-level field", config: "listen: 127.0.0.1:0\nlisten_addr: x\n", want: ":2: listen_addr: unknown field"},
 		{name: "unknown route field", config: strings.Replace(goodConfig, "    scopes:", "    scope:", 1), want: ":10: scope: unknown field"},
 		{name: "misspelt issuer field", config: strings.Replace(goodConfig, "    issuer: https", "    isuer: https", 1), want: ":5: isuer: unknown field"},
+		{name: "a key twice", config: goodConfig + "listen: 0.0.0.0:8091\n", want: `:15: mapping key "listen" already defined at line 1`},
 		{name: "wrong type", config: strings.Replace(goodConfig, "scopes: [mcp:read]", "scopes: {a: b}", 1), want: ":10: wrong type"},
 		{name: "not YAML", config: "routes: [\n", want: ":1: did not find expected node content"},
 		{name: "empty", config: "", want: ": empty"},
