@@ -21,6 +21,7 @@ import (
 	"github.com/mcpauth/mcpauth/mcpproxy"
 	"github.com/mcpauth/mcpauth/mcpproxy/credentials"
 	"github.com/mcpauth/mcpauth/middleware"
+	"github.com/mcpauth/mcpauth/middleware/introspect"
 	"github.com/mcpauth/mcpauth/middleware/jwtverify"
 	"github.com/mcpauth/mcpauth/telemetry"
 )
@@ -106,8 +107,33 @@ func buildRoute(c *Config, rt *runtime, out *routes, rc *RouteConfig, m *mounts)
 	out.closers = append(out.closers, v.Close)
 	out.checks = append(out.checks, health.Check{Name: "keys", Ready: v.Ready})
 	var tokens middleware.TokenVerifier = v
+	for _, name := range rc.Issuers {
+		in := c.Issuers[name].Introspection
+		if in == nil {
+			continue
+		}
+		sec, err := secret(in.ClientSecretEnv, in.ClientSecretFile)
+		if err != nil {
+			return nil, err
+		}
+		method := introspect.AuthClientSecretBasic
+		if in.ClientSecretPost {
+			method = introspect.AuthClientSecretPost
+		}
+		iv, err := introspect.New(&introspect.Options{
+			Endpoint: in.URL, ClientID: in.ClientID, ClientSecret: sec, AuthMethod: method,
+			Issuers: []string{c.Issuers[name].Issuer}, Audiences: []string{audience}, Leeway: leeway,
+			Logger: rt.log, HTTPClient: rt.fetchClient(telemetry.FetchIntrospection),
+		})
+		if err != nil {
+			return nil, fmt.Errorf("issuers.%s.introspection: %w", name, err)
+		}
+		// JWTs verified here, every other token introspected (one
+		// verifier per token, never the other after a refusal).
+		tokens = middleware.ByFormat(v, iv)
+	}
 	if rt.tel != nil {
-		tokens = rt.tel.Verifier(v)
+		tokens = rt.tel.Verifier(tokens)
 	}
 	auth, err := middleware.New(tokens, &middleware.Options{
 		Resource: audience, AuthorizationServers: issuers, Scopes: rc.Scopes, ChallengeScopes: rc.Scopes,

@@ -74,6 +74,19 @@ type IssuerConfig struct {
 	JWKSURL string `yaml:"jwks_url"`
 	// Algorithms accepted; default RS256, ES256, EdDSA.
 	Algorithms []string `yaml:"algorithms"`
+	// Introspection, if set, verifies the provider's tokens that are not
+	// JWTs (opaque tokens) at its RFC 7662 endpoint.
+	Introspection *IntrospectionConfig `yaml:"introspection"`
+}
+
+// IntrospectionConfig is the gateway's client at an RFC 7662
+// introspection endpoint.
+type IntrospectionConfig struct {
+	URL              string `yaml:"url"`
+	ClientID         string `yaml:"client_id"`
+	ClientSecretEnv  string `yaml:"client_secret_env"`
+	ClientSecretFile string `yaml:"client_secret_file"`
+	ClientSecretPost bool   `yaml:"client_secret_post"`
 }
 
 // RouteConfig is one MCP endpoint.

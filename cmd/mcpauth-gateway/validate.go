@@ -120,6 +120,17 @@ func (c *Config) validateIssuer(name string, iss *IssuerConfig) error {
 			return c.errAt(err.Error(), "issuers", name, "jwks_url")
 		}
 	}
+	if in := iss.Introspection; in != nil {
+		if _, err := settings.CheckURL(in.URL); err != nil {
+			return c.errAt(err.Error(), "issuers", name, "introspection", "url")
+		}
+		if in.ClientID == "" {
+			return c.errAt("required", "issuers", name, "introspection", "client_id")
+		}
+		if _, err := secret(in.ClientSecretEnv, in.ClientSecretFile); err != nil {
+			return c.errAt(strings.ReplaceAll(err.Error(), "token_", "client_secret_"), "issuers", name, "introspection", "client_secret_env")
+		}
+	}
 	for i, a := range iss.Algorithms {
 		if !slices.Contains(algorithms, a) {
 			return c.errAt(fmt.Sprintf("%q: want one of %s", a, strings.Join(algorithms, ", ")), "issuers", name, "algorithms", i)
@@ -149,9 +160,16 @@ func (c *Config) validateRoute(i int, r *RouteConfig) error {
 	if len(r.Issuers) == 0 {
 		return c.errAt("name at least one of issuers", "routes", i, "issuers")
 	}
+	introspecting := ""
 	for j, name := range r.Issuers {
-		if c.Issuers[name] == nil {
+		iss := c.Issuers[name]
+		switch {
+		case iss == nil:
 			return c.errAt(fmt.Sprintf("%q is not defined under issuers", name), "routes", i, "issuers", j)
+		case iss.Introspection != nil && introspecting != "":
+			return c.errAt(fmt.Sprintf("%q and %q both introspect: a route's opaque tokens go to one endpoint", introspecting, name), "routes", i, "issuers", j)
+		case iss.Introspection != nil:
+			introspecting = name
 		}
 	}
 	if r.Audience != "" {
