@@ -53,6 +53,7 @@ func TestConfigErrors(t *testing.T) {
 		{name: "no routes", config: strings.SplitAfter(goodConfig, "sso.example.com\n")[0], want: ":1: routes: at least one route"},
 		{name: "route without path", config: strings.Replace(goodConfig, "  - path: /mcp\n    upstream", "  - upstream", 1), want: ":7: routes[0].path: required"},
 		{name: "route path not clean", config: strings.Replace(goodConfig, "path: /mcp", "path: /a/../mcp", 1), want: ":7: routes[0].path: \"/a/../mcp\" is not a clean"},
+		{name: "route path with a tab", config: strings.Replace(goodConfig, "path: /mcp", "path: \"/mcp\\tx\"", 1), want: ":7: routes[0].path: \"/mcp\\tx\" is not a clean"},
 		{name: "route on a reserved path", config: strings.Replace(goodConfig, "path: /mcp", "path: /.well-known/x", 1), want: ":7: routes[0].path: \"/.well-known/x\" is reserved"},
 		{name: "upstream not a URL", config: strings.Replace(goodConfig, "http://127.0.0.1:3000/mcp", "127.0.0.1:3000", 1), want: ":8: routes[0].upstream: not an absolute http(s) URL"},
 		{name: "route names an undefined issuer", config: strings.Replace(goodConfig, "issuers: [corp]", "issuers: [corp, partner]", 1), want: ":9: routes[0].issuers[1]: \"partner\" is not defined"},

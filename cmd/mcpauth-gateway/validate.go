@@ -148,7 +148,7 @@ func (c *Config) validateRoute(i int, r *RouteConfig) error {
 		return c.errAt("required, such as /mcp", "routes", i, "path")
 	case strings.HasPrefix(r.Path, "/.well-known/") || r.Path == "/healthz" || r.Path == "/readyz":
 		return c.errAt(fmt.Sprintf("%q is reserved", r.Path), "routes", i, "path")
-	case !strings.HasPrefix(r.Path, "/") || strings.ContainsAny(r.Path, "?#{}% \\") || strings.Contains(r.Path, "//") || strings.Contains(r.Path, "/.") || strings.HasSuffix(r.Path, "/") && r.Path != "/":
+	case !strings.HasPrefix(r.Path, "/") || strings.ContainsAny(r.Path, "?#{}% \\") || strings.ContainsFunc(r.Path, func(c rune) bool { return c < 0x21 || c >= 0x7f }) || strings.Contains(r.Path, "//") || strings.Contains(r.Path, "/.") || strings.HasSuffix(r.Path, "/") && r.Path != "/":
 		return c.errAt(fmt.Sprintf("%q is not a clean absolute path such as /mcp", r.Path), "routes", i, "path")
 	}
 	if r.Upstream == "" {

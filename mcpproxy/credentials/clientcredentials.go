@@ -55,7 +55,8 @@ func ClientCredentials(cfg *clientcredentials.Config, opts *ClientOptions) (Sour
 	}
 	client := opts.HTTPClient
 	if client == nil {
-		client = &http.Client{Timeout: 10 * time.Second}
+		// No redirects: the client secret would follow them.
+		client = &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	}
 	c := *cfg
 	ctx := context.WithValue(context.Background(), oauth2.HTTPClient, client)
