@@ -1,0 +1,325 @@
+package stdio
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"os"
+	"os/exec"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/mcpauth/mcpauth/authresult"
+)
+
+// writeTimeout bounds one write to a child's stdin: a child that stops
+// reading is ended rather than left to block its session.
+const writeTimeout = 30 * time.Second
+
+// streamBuffer is how many messages wait for a slow GET stream before
+// more are dropped.
+const streamBuffer = 64
+
+// child is one running server process and the requests waiting on it.
+type child struct {
+	b       *Bridge
+	owner   authresult.BindingKey
+	session string // "" for a principal's child
+	cmd     *exec.Cmd
+	stdin   *os.File
+
+	wmu sync.Mutex // one message at a time on stdin
+
+	mu      sync.Mutex
+	pending map[string]*call // by the id the bridge gave the request
+	next    int64
+	busy    int
+	idle    *time.Timer
+	stream  chan []byte // the open GET stream's queue; nil when none
+
+	done     chan struct{} // closed when the child is ending
+	exited   chan struct{} // closed when the process has been waited for
+	stopOnce sync.Once
+	stopped  chan struct{} // closed when the process and its group are gone
+
+	// A principal's child is initialized by the bridge: ready is closed
+	// once init holds the result (or initErr why not).
+	ready   chan struct{}
+	init    json.RawMessage
+	initErr error
+}
+
+// call is one request waiting for its answer.
+type call struct {
+	clientID json.RawMessage // restored on the response
+	resp     chan []byte     // the response, with the client's id
+	progress string          // the request's progress token; "" for none
+	notes    chan []byte     // its progress, for an SSE response; nil for JSON
+}
+
+// start runs the command for owner.
+func (b *Bridge) start(owner authresult.BindingKey, session string) (*child, error) {
+	cmd := exec.Command(b.cfg.command[0], b.cfg.command[1:]...)
+	cmd.Env = b.cfg.env // never nil: nothing of the gateway's own
+	cmd.Dir = b.cfg.dir
+	cmd.Stderr = b.cfg.stderr
+	cmd.WaitDelay = b.cfg.stop
+	ownGroup(cmd)
+	inR, inW, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	outR, outW, err := os.Pipe()
+	if err != nil {
+		_, _ = inR.Close(), inW.Close()
+		return nil, err
+	}
+	cmd.Stdin, cmd.Stdout = inR, outW
+	err = cmd.Start()
+	_, _ = inR.Close(), outW.Close() // the child's ends
+	if err != nil {
+		_, _ = inW.Close(), outR.Close()
+		return nil, err
+	}
+	c := &child{
+		b: b, owner: owner, session: session, cmd: cmd, stdin: inW,
+		pending: map[string]*call{}, done: make(chan struct{}), exited: make(chan struct{}),
+		stopped: make(chan struct{}), ready: make(chan struct{}),
+	}
+	go func() {
+		_ = cmd.Wait()
+		close(c.exited)
+	}()
+	go c.read(outR)
+	b.cfg.log.LogAttrs(context.Background(), slog.LevelInfo, "mcpauth: stdio server started",
+		slog.Int("pid", cmd.Process.Pid), slog.Bool("session", session != ""))
+	return c, nil
+}
+
+// read dispatches the child's messages until its stdout ends, then ends
+// the child.
+func (c *child) read(out *os.File) {
+	defer func() { _ = out.Close() }()
+	sc := bufio.NewScanner(out)
+	sc.Buffer(make([]byte, 0, 64<<10), c.b.cfg.maxMessage)
+	for sc.Scan() {
+		c.dispatch(sc.Bytes())
+	}
+	reason := "exited"
+	if errors.Is(sc.Err(), bufio.ErrTooLong) {
+		reason = "message over MaxMessageBytes"
+	}
+	go c.stop(reason)
+}
+
+// dispatch routes one message from the child: a response to the request
+// waiting for it, a notification to the request it reports on or to the
+// session's stream, a request to the session's stream (or an error back
+// when there is no client to ask).
+func (c *child) dispatch(line []byte) {
+	e, err := parse(line)
+	if err != nil {
+		return // not a message (a server must not write anything else)
+	}
+	switch {
+	case e.isResponse():
+		c.mu.Lock()
+		cl := c.pending[string(e.ID)]
+		delete(c.pending, string(e.ID))
+		c.mu.Unlock()
+		if cl == nil {
+			return
+		}
+		if out, err := withID(line, cl.clientID); err == nil {
+			cl.resp <- out
+		}
+	case e.isRequest():
+		if !c.toStream(line) {
+			msg := `{"jsonrpc":"2.0","id":` + string(e.ID) + `,"error":{"code":-32603,"message":"no client stream to deliver the request to"}}`
+			_ = c.write([]byte(msg))
+		}
+	default:
+		if tok := string(e.Params.ProgressToken); tok != "" && c.toCall(tok, line) {
+			return
+		}
+		c.toStream(line)
+	}
+}
+
+// toCall gives a progress notification to the SSE response of the request
+// that asked for it.
+func (c *child) toCall(token string, line []byte) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, cl := range c.pending {
+		if cl.progress == token && cl.notes != nil {
+			select {
+			case cl.notes <- append([]byte(nil), line...):
+			default:
+			}
+			return true
+		}
+	}
+	return false
+}
+
+// toStream queues a message for the session's GET stream; false when none
+// is open. A full queue drops the message.
+func (c *child) toStream(line []byte) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.stream == nil {
+		return false
+	}
+	select {
+	case c.stream <- append([]byte(nil), line...):
+	default:
+		c.b.cfg.log.Warn("mcpauth: stdio server message dropped: the client's stream is not reading")
+	}
+	return true
+}
+
+// write sends one message to the child; a child that cannot take it is
+// ended.
+func (c *child) write(msg []byte) error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	select {
+	case <-c.done:
+		return ErrChildExited
+	default:
+	}
+	_ = c.stdin.SetWriteDeadline(time.Now().Add(writeTimeout))
+	_, err := c.stdin.Write(append(msg, '\n'))
+	if err != nil {
+		go c.stop("stdin refused a message")
+		return ErrChildExited
+	}
+	return nil
+}
+
+// send forwards request msg (the client's id in e) under an id of the
+// bridge's, registering the call that its response will reach.
+func (c *child) send(msg []byte, e *envelope, withNotes bool) (*call, string, error) {
+	c.mu.Lock()
+	c.next++
+	id := strconv.FormatInt(c.next, 10)
+	cl := &call{clientID: e.ID, resp: make(chan []byte, 1), progress: string(e.Params.Meta.ProgressToken)}
+	if withNotes && cl.progress != "" {
+		cl.notes = make(chan []byte, streamBuffer)
+	}
+	c.pending[id] = cl
+	c.mu.Unlock()
+	out, err := withID(msg, json.RawMessage(id))
+	if err == nil {
+		err = c.write(out)
+	}
+	if err != nil {
+		c.forget(id)
+		return nil, "", err
+	}
+	return cl, id, nil
+}
+
+// forget drops a call that will not be waited for.
+func (c *child) forget(id string) {
+	c.mu.Lock()
+	delete(c.pending, id)
+	c.mu.Unlock()
+}
+
+// cancel tells the child a request's client went away.
+func (c *child) cancel(id string) {
+	c.forget(id)
+	_ = c.write([]byte(`{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":` + id + `,"reason":"the client went away"}}`))
+}
+
+// clientToBridge returns the bridge's id of the pending call the client
+// knows as id; "" when none is.
+func (c *child) clientToBridge(id json.RawMessage) string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for bid, cl := range c.pending {
+		if string(cl.clientID) == string(id) {
+			return bid
+		}
+	}
+	return ""
+}
+
+// acquire marks the child in use: it does not idle out meanwhile.
+func (c *child) acquire() {
+	c.mu.Lock()
+	c.busy++
+	if c.idle != nil {
+		c.idle.Stop()
+	}
+	c.mu.Unlock()
+}
+
+// release ends a use; the last one starts the idle timer.
+func (c *child) release() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.busy--
+	if c.busy > 0 {
+		return
+	}
+	if c.idle == nil {
+		c.idle = time.AfterFunc(c.b.cfg.idle, c.expire)
+	} else {
+		c.idle.Reset(c.b.cfg.idle)
+	}
+}
+
+// expire ends a child still idle when its timer fires.
+func (c *child) expire() {
+	c.mu.Lock()
+	idle := c.busy == 0
+	c.mu.Unlock()
+	if idle {
+		c.stop("idle")
+	}
+}
+
+// stop ends the child and waits until it and every process of its group
+// are gone: stdin closed, then SIGTERM, then SIGKILL, each after
+// StopTimeout. Every waiting request fails with ErrChildExited.
+func (c *child) stop(reason string) {
+	c.stopOnce.Do(func() {
+		close(c.done)
+		c.b.forget(c)
+		c.mu.Lock()
+		if c.idle != nil {
+			c.idle.Stop()
+		}
+		c.mu.Unlock()
+		c.wmu.Lock()
+		_ = c.stdin.Close()
+		c.wmu.Unlock()
+		pid := c.cmd.Process.Pid
+		wait := func() bool {
+			select {
+			case <-c.exited:
+				return true
+			case <-time.After(c.b.cfg.stop):
+				return false
+			}
+		}
+		if !wait() {
+			signalGroup(pid, sigTerm)
+			if !wait() {
+				signalGroup(pid, sigKill)
+				<-c.exited
+			}
+		}
+		signalGroup(pid, sigKill) // what it started and left behind
+		c.b.cfg.log.LogAttrs(context.Background(), slog.LevelInfo, "mcpauth: stdio server ended",
+			slog.Int("pid", pid), slog.String("reason", reason))
+		close(c.stopped)
+	})
+	<-c.stopped
+}
