@@ -20,6 +20,7 @@ import (
 	"github.com/mcpauth/mcpauth/mcphandler/redisstore"
 	"github.com/mcpauth/mcpauth/mcpproxy"
 	"github.com/mcpauth/mcpauth/mcpproxy/credentials"
+	"github.com/mcpauth/mcpauth/mcpproxy/stdio"
 	"github.com/mcpauth/mcpauth/middleware"
 	"github.com/mcpauth/mcpauth/middleware/introspect"
 	"github.com/mcpauth/mcpauth/middleware/jwtverify"
@@ -35,12 +36,24 @@ type routes struct {
 	handler http.Handler
 	checks  []health.Check
 	closers []func() error
+	bridges map[string]*stdio.Bridge // of the command routes, by bridgeKey
+	fresh   []*stdio.Bridge          // the bridges this build started
 }
 
-// Close stops the verifiers' background work.
+// Close stops the verifiers' background work. Bridges outlive it: the
+// runtime ends those the next configuration does not keep (adopt).
 func (r *routes) Close() {
 	for _, c := range r.closers {
 		_ = c()
+	}
+}
+
+// discard closes routes that were never swapped in, with the bridges
+// they started.
+func (r *routes) discard() {
+	r.Close()
+	for _, b := range r.fresh {
+		_ = b.Close(context.Background())
 	}
 }
 
@@ -50,7 +63,7 @@ func buildRoutes(c *Config, rt *runtime) (_ *routes, err error) {
 	out := &routes{}
 	defer func() {
 		if err != nil {
-			out.Close()
+			out.discard()
 		}
 	}()
 	mux := http.NewServeMux()
@@ -145,16 +158,7 @@ func buildRoute(c *Config, rt *runtime, out *routes, rc *RouteConfig, m *mounts)
 	if err := m.metadata(auth); err != nil {
 		return nil, err
 	}
-	up, _ := url.Parse(rc.Upstream) // validated
-	headers, err := upstreamCredentials(rc, up, rt)
-	if err != nil {
-		return nil, fmt.Errorf("upstream_credentials: %w", err)
-	}
-	var transport http.RoundTripper = rt.transport
-	if rt.tel != nil {
-		transport = rt.tel.Transport(rt.transport)
-	}
-	proxy, err := mcpproxy.New(up, &mcpproxy.Options{UpstreamHeaders: headers, Transport: transport, Logger: rt.log, OnDecision: rt.onDecision})
+	upstream, err := upstreamHandler(rc, rt, out)
 	if err != nil {
 		return nil, err
 	}
@@ -176,7 +180,7 @@ func buildRoute(c *Config, rt *runtime, out *routes, rc *RouteConfig, m *mounts)
 		}
 		limit = &mcphandler.RateLimit{Limiter: l}
 	}
-	guard, err := mcphandler.New(proxy, &mcphandler.Options{
+	guard, err := mcphandler.New(upstream, &mcphandler.Options{
 		Challenge: auth.Challenge(), Policy: policy, Store: rt.store(rc.Path), RateLimit: limit,
 		AllowedOrigins: rc.AllowedOrigins, Route: rc.Path, Logger: rt.log, OnDecision: rt.onDecision,
 	})
@@ -190,6 +194,24 @@ func buildRoute(c *Config, rt *runtime, out *routes, rc *RouteConfig, m *mounts)
 		h = cors.New(guard, nil)(h)
 	}
 	return h, nil
+}
+
+// upstreamHandler is what serves the route behind its guard: the proxy to
+// its upstream, or the bridge to its command's processes.
+func upstreamHandler(rc *RouteConfig, rt *runtime, out *routes) (http.Handler, error) {
+	if len(rc.Command) > 0 {
+		return rt.bridge(rc, out)
+	}
+	up, _ := url.Parse(rc.Upstream) // validated
+	headers, err := upstreamCredentials(rc, up, rt)
+	if err != nil {
+		return nil, fmt.Errorf("upstream_credentials: %w", err)
+	}
+	var transport http.RoundTripper = rt.transport
+	if rt.tel != nil {
+		transport = rt.tel.Transport(rt.transport)
+	}
+	return mcpproxy.New(up, &mcpproxy.Options{UpstreamHeaders: headers, Transport: transport, Logger: rt.log, OnDecision: rt.onDecision})
 }
 
 // mounts registers the routes' metadata documents.

@@ -93,8 +93,14 @@ type IntrospectionConfig struct {
 type RouteConfig struct {
 	// Path is the public path, such as /mcp or /files/mcp.
 	Path string `yaml:"path"`
-	// Upstream is the URL of the MCP server behind it.
+	// Upstream is the URL of the MCP server behind it. A route has an
+	// upstream or a command, not both.
 	Upstream string `yaml:"upstream"`
+	// Command runs a stdio MCP server instead, one process per session,
+	// such as ["npx", "-y", "@modelcontextprotocol/server-everything", "stdio"].
+	Command []string `yaml:"command"`
+	// Stdio configures the processes of Command.
+	Stdio *StdioConfig `yaml:"stdio"`
 	// Issuers names the issuer profiles whose tokens this route accepts.
 	Issuers []string `yaml:"issuers"`
 	// Audience is the resource identifier tokens must name; default
@@ -112,6 +118,26 @@ type RouteConfig struct {
 	RateLimit string `yaml:"rate_limit"`
 	// UpstreamCredentials are the gateway's own credentials upstream.
 	UpstreamCredentials *CredentialsConfig `yaml:"upstream_credentials"`
+}
+
+// StdioConfig configures a route's stdio server processes.
+type StdioConfig struct {
+	// Env sets variables of the processes' environment.
+	Env map[string]string `yaml:"env"`
+	// PassEnv names variables passed from the gateway's own environment
+	// (PATH and HOME for npx). Nothing else of it is passed.
+	PassEnv []string `yaml:"pass_env"`
+	// Dir is the processes' working directory.
+	Dir string `yaml:"dir"`
+	// MaxProcesses caps the processes of the route (default 32).
+	MaxProcesses int `yaml:"max_processes"`
+	// MaxPerPrincipal caps one principal's processes (default 4).
+	MaxPerPrincipal int `yaml:"max_per_principal"`
+	// IdleTimeout ends a process that served nothing for that long
+	// (default 10m).
+	IdleTimeout Duration `yaml:"idle_timeout"`
+	// CallTimeout bounds the wait for one answer (default 10m).
+	CallTimeout Duration `yaml:"call_timeout"`
 }
 
 // PolicyConfig maps tools to the scopes each needs.

@@ -17,6 +17,7 @@ func TestExampleConfigs(t *testing.T) {
 	t.Setenv("EXCHANGE_SECRET", "example-secret")
 	t.Setenv("FILES_TOKEN", "example-token")
 	require.NoError(t, checkConfig("examples/server.yaml", overrides{}))
+	require.NoError(t, checkConfig("examples/stdio.yaml", overrides{}))
 
 	dir := t.TempDir()
 	certFile, keyFile, _ := selfSigned(t, dir, "example")

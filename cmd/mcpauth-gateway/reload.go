@@ -96,11 +96,12 @@ func (g *gateway) load(b []byte, sum [sha256.Size]byte) error {
 	defer cancel()
 	for _, ch := range next.checks {
 		if err := waitReady(ctx, ch); err != nil {
-			next.Close()
+			next.discard()
 			return fmt.Errorf("%s: the new routes' keys did not load within %v (the running configuration stays): %w", g.file, readyTimeout, err)
 		}
 	}
 	old := g.cur.Swap(next)
+	g.rt.adopt(next, closeDelay)
 	g.config, g.sum = c, sum
 	if old != nil {
 		time.AfterFunc(closeDelay, old.Close)

@@ -38,6 +38,7 @@ type runtime struct {
 	transport  *http.Transport
 	checks     []health.Check // of the runtime itself (the store)
 	closers    []func() error
+	bridges    bridges // of the command routes, across reloads
 }
 
 // newRuntime builds the runtime of c. Only settings that need a restart
@@ -117,6 +118,9 @@ func (rt *runtime) fetchClient(kind string) *http.Client {
 
 // Close ends the runtime's connections and exporters.
 func (rt *runtime) Close() {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	rt.closeBridges(ctx)
 	for _, c := range rt.closers {
 		_ = c()
 	}

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -151,11 +152,21 @@ func (c *Config) validateRoute(i int, r *RouteConfig) error {
 	case !strings.HasPrefix(r.Path, "/") || strings.ContainsAny(r.Path, "?#{}% \\") || strings.ContainsFunc(r.Path, func(c rune) bool { return c < 0x21 || c >= 0x7f }) || strings.Contains(r.Path, "//") || strings.Contains(r.Path, "/.") || strings.HasSuffix(r.Path, "/") && r.Path != "/":
 		return c.errAt(fmt.Sprintf("%q is not a clean absolute path such as /mcp", r.Path), "routes", i, "path")
 	}
-	if r.Upstream == "" {
-		return c.errAt("required: the URL of the MCP server behind this route", "routes", i, "upstream")
-	}
-	if u, err := url.Parse(r.Upstream); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.Fragment != "" {
-		return c.errAt("not an absolute http(s) URL without user info or fragment", "routes", i, "upstream")
+	switch {
+	case r.Upstream == "" && len(r.Command) == 0:
+		return c.errAt("required: the URL of the MCP server behind this route (or a command that runs it on stdio)", "routes", i, "upstream")
+	case r.Upstream != "" && len(r.Command) > 0:
+		return c.errAt("set upstream or command, not both", "routes", i, "command")
+	case len(r.Command) > 0:
+		if err := c.validateStdio(i, r); err != nil {
+			return err
+		}
+	case r.Stdio != nil:
+		return c.errAt("only for a route with a command", "routes", i, "stdio")
+	default:
+		if u, err := url.Parse(r.Upstream); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.Fragment != "" {
+			return c.errAt("not an absolute http(s) URL without user info or fragment", "routes", i, "upstream")
+		}
 	}
 	if len(r.Issuers) == 0 {
 		return c.errAt("name at least one of issuers", "routes", i, "issuers")
@@ -187,6 +198,48 @@ func (c *Config) validateRoute(i int, r *RouteConfig) error {
 	}
 	if cr := r.UpstreamCredentials; cr != nil {
 		return c.validateCredentials(cr, "routes", i, "upstream_credentials")
+	}
+	return nil
+}
+
+// envName is what a variable name of stdio.env and stdio.pass_env may be.
+var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// validateStdio checks the command route r.
+func (c *Config) validateStdio(i int, r *RouteConfig) error {
+	for j, a := range r.Command {
+		if a == "" || strings.ContainsRune(a, 0) {
+			return c.errAt("an empty argument or one with a NUL", "routes", i, "command", j)
+		}
+	}
+	if r.UpstreamCredentials != nil {
+		return c.errAt("a command route has no HTTP upstream to send credentials to; give the process its own through stdio.env", "routes", i, "upstream_credentials")
+	}
+	s := r.Stdio
+	if s == nil {
+		return nil
+	}
+	for name, v := range s.Env {
+		if !envName.MatchString(name) || strings.ContainsRune(v, 0) {
+			return c.errAt(fmt.Sprintf("%q is not a variable name such as LOG_LEVEL (or its value has a NUL)", name), "routes", i, "stdio", "env")
+		}
+	}
+	for j, name := range s.PassEnv {
+		if !envName.MatchString(name) {
+			return c.errAt(fmt.Sprintf("%q is not a variable name such as PATH", name), "routes", i, "stdio", "pass_env", j)
+		}
+	}
+	switch {
+	case s.MaxProcesses < 0:
+		return c.errAt("must not be negative", "routes", i, "stdio", "max_processes")
+	case s.MaxPerPrincipal < 0:
+		return c.errAt("must not be negative", "routes", i, "stdio", "max_per_principal")
+	case s.MaxProcesses > 0 && s.MaxPerPrincipal > s.MaxProcesses:
+		return c.errAt("exceeds max_processes", "routes", i, "stdio", "max_per_principal")
+	case s.IdleTimeout < 0:
+		return c.errAt("must not be negative", "routes", i, "stdio", "idle_timeout")
+	case s.CallTimeout < 0:
+		return c.errAt("must not be negative", "routes", i, "stdio", "call_timeout")
 	}
 	return nil
 }

@@ -191,6 +191,14 @@ var gatewayListening = regexp.MustCompile(`listening on (\S+)`)
 // ends, its log in the test log (and in checkLogs).
 func startGatewayBinary(t *testing.T, config string) string {
 	t.Helper()
+	addr, _ := startGatewayProcess(t, config)
+	return addr
+}
+
+// startGatewayProcess is startGatewayBinary that also returns the
+// gateway's process.
+func startGatewayProcess(t *testing.T, config string) (string, *os.Process) {
+	t.Helper()
 	file := filepath.Join(t.TempDir(), "gateway.yaml")
 	require.NoError(t, os.WriteFile(file, []byte(config), 0o600))
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -209,9 +217,9 @@ func startGatewayBinary(t *testing.T, config string) string {
 				for sc.Scan() {
 				}
 			}()
-			return m[1]
+			return m[1], cmd.Process
 		}
 	}
 	t.Fatal("mcpauth-gateway exited before listening")
-	return ""
+	return "", nil
 }
