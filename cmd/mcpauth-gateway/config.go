@@ -219,6 +219,17 @@ const maxConfigBytes = 1 << 20
 
 // LoadConfig reads and validates the file at path.
 func LoadConfig(path string) (*Config, error) {
+	b, err := readConfig(path)
+	if err != nil {
+		return nil, err
+	}
+	return ParseConfig(path, b, overrides{})
+}
+
+// readConfig reads the file at path, refusing one over maxConfigBytes
+// (every read of the configuration goes through it: start, -check,
+// reload).
+func readConfig(path string) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -231,7 +242,7 @@ func LoadConfig(path string) (*Config, error) {
 	if len(b) > maxConfigBytes {
 		return nil, &ConfigError{File: path, Msg: fmt.Sprintf("larger than %d bytes", maxConfigBytes)}
 	}
-	return ParseConfig(path, b, overrides{})
+	return b, nil
 }
 
 // overrides are settings from flags and the environment, which win over

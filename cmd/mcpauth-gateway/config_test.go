@@ -62,6 +62,8 @@ func TestConfigErrors(t *testing.T) {
 		{name: "policy that hides every tool", config: strings.Replace(goodConfig, "      tools:\n        echo: []\n        delete: [mcp:admin]\n", "      tools: {}\n", 1), want: ":12: routes[0].policy: lists no tools"},
 		{name: "bad rate limit", config: strings.Replace(goodConfig, "    scopes:", "    rate_limit: fast\n    scopes:", 1), want: ":10: routes[0].rate_limit: want a positive number"},
 		{name: "bad origin", config: strings.Replace(goodConfig, "    scopes:", "    allowed_origins: [\"https://app.example.com/path\"]\n    scopes:", 1), want: ":7: routes[0]: mcphandler: invalid options: AllowedOrigins"},
+		{name: "tool with null scopes", config: strings.Replace(goodConfig, "delete: [mcp:admin]", "delete:", 1), want: ":13: routes[0].policy.tools: \"delete\" lists no scopes"},
+		{name: "config over 1 MiB", config: goodConfig + "#" + strings.Repeat("x", 1<<20) + "\n", want: ": larger than 1048576 bytes"},
 		{name: "upstream and command", config: strings.Replace(goodConfig, "    issuers: [corp]\n", "    issuers: [corp]\n    command: [npx]\n", 1), want: ":10: routes[0].command: set upstream or command, not both"},
 		{name: "empty command argument", config: strings.Replace(goodConfig, "    upstream: http://127.0.0.1:3000/mcp\n", "    command: [npx, \"\"]\n", 1), want: ":8: routes[0].command[1]: an empty argument"},
 		{name: "stdio without command", config: goodConfig + "    stdio: {max_processes: 2}\n", want: ":15: routes[0].stdio: only for a route with a command"},

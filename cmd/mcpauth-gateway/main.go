@@ -84,7 +84,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 // that each library's own checks run too), without serving or waiting for
 // the network.
 func checkConfig(file string, o overrides) error {
-	b, err := os.ReadFile(file)
+	b, err := readConfig(file)
 	if err != nil {
 		return err
 	}
@@ -109,7 +109,7 @@ func checkConfig(file string, o overrides) error {
 
 // serve runs the gateway until SIGINT or SIGTERM.
 func serve(file string, o overrides, stdout io.Writer) error {
-	b, err := os.ReadFile(file)
+	b, err := readConfig(file)
 	if err != nil {
 		return err
 	}

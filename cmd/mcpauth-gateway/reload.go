@@ -68,7 +68,7 @@ var errRestart = errors.New("changed; restart the gateway to apply it (the runni
 func (g *gateway) reload(force bool) (sum [sha256.Size]byte, err error) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	b, err := os.ReadFile(g.file)
+	b, err := readConfig(g.file)
 	if err != nil {
 		return sum, err
 	}
@@ -166,7 +166,7 @@ func (g *gateway) watch(sighup <-chan os.Signal, interval time.Duration, stop <-
 		case <-sighup:
 			force = true
 		case <-t.C:
-			b, err := os.ReadFile(g.file)
+			b, err := readConfig(g.file)
 			if err != nil {
 				continue
 			}

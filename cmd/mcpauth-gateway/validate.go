@@ -196,6 +196,13 @@ func (c *Config) validateRoute(i int, r *RouteConfig) error {
 	if p := r.Policy; p != nil && len(p.Tools) == 0 && !p.AllowUndeclaredTools {
 		return c.errAt("lists no tools, so every tool would be hidden and refused; list them under tools or set allow_undeclared_tools: true", "routes", i, "policy")
 	}
+	if p := r.Policy; p != nil {
+		for _, tool := range slices.Sorted(maps.Keys(p.Tools)) {
+			if p.Tools[tool] == nil { // "delete:" with nothing after it
+				return c.errAt(fmt.Sprintf("%q lists no scopes: write [] for a tool anyone may call, or the scopes it needs", tool), "routes", i, "policy", "tools")
+			}
+		}
+	}
 	if cr := r.UpstreamCredentials; cr != nil {
 		return c.validateCredentials(cr, "routes", i, "upstream_credentials")
 	}

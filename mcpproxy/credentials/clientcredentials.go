@@ -24,7 +24,14 @@ type ClientOptions struct {
 	// RetryAfter is the hint of the 503 a client gets while the token
 	// endpoint fails; 0 means DefaultRetryAfter.
 	RetryAfter time.Duration
+	// TTL is how long a token whose response has no expires_in is used
+	// before it is fetched again; 0 means DefaultClientTokenTTL.
+	TTL time.Duration
 }
+
+// DefaultClientTokenTTL is how long ClientCredentials keeps a token that
+// came without expires_in: never forever, since nothing would renew it.
+const DefaultClientTokenTTL = 5 * time.Minute
 
 // clientSource is the Source of ClientCredentials.
 type clientSource struct {
@@ -58,10 +65,31 @@ func ClientCredentials(cfg *clientcredentials.Config, opts *ClientOptions) (Sour
 		// No redirects: the client secret would follow them.
 		client = &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	}
+	ttl := opts.TTL
+	if ttl < 0 {
+		return nil, errors.New("credentials: ClientCredentials: negative TTL")
+	}
+	if ttl == 0 {
+		ttl = DefaultClientTokenTTL
+	}
 	c := *cfg
 	ctx := context.WithValue(context.Background(), oauth2.HTTPClient, client)
-	return &clientSource{ts: c.TokenSource(ctx), retryAfter: retry}, nil
+	// oauth2's reuse (one fetch at a time, renewed before Expiry) around
+	// a fetch that gives a token without expires_in an Expiry of its TTL.
+	fetch := tokenFunc(func() (*oauth2.Token, error) {
+		tok, err := c.Token(ctx)
+		if err == nil && tok.Expiry.IsZero() {
+			tok.Expiry = time.Now().Add(ttl)
+		}
+		return tok, err
+	})
+	return &clientSource{ts: oauth2.ReuseTokenSource(nil, fetch), retryAfter: retry}, nil
 }
+
+// tokenFunc is a func as an oauth2.TokenSource.
+type tokenFunc func() (*oauth2.Token, error)
+
+func (f tokenFunc) Token() (*oauth2.Token, error) { return f() }
 
 // Headers returns Authorization with the gateway's current token.
 func (s *clientSource) Headers(context.Context, *authresult.Principal) (http.Header, error) {

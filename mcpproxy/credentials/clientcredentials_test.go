@@ -61,6 +61,29 @@ func TestClientCredentialsRenewsAnExpiredToken(t *testing.T) {
 	assert.EqualValues(t, 2, ts.calls.Load())
 }
 
+func TestClientCredentialsWithoutExpiresInIsRenewed(t *testing.T) {
+	ts := newTokenServer(t)
+	ts.set(func(ts *tokenServer) { ts.expires = "omit" })
+	src, err := ClientCredentials(&clientcredentials.Config{ClientID: clientID, ClientSecret: clientSecret, TokenURL: ts.URL + "/token"},
+		&ClientOptions{TTL: 20 * time.Second}) // within oauth2's 10 s early expiry after 10 s
+	require.NoError(t, err)
+	first, err := src.Headers(context.Background(), alice)
+	require.NoError(t, err)
+	again, err := src.Headers(context.Background(), alice)
+	require.NoError(t, err)
+	assert.Equal(t, first, again, "reused within its TTL")
+	assert.EqualValues(t, 1, ts.calls.Load())
+
+	src, err = ClientCredentials(&clientcredentials.Config{ClientID: clientID, ClientSecret: clientSecret, TokenURL: ts.URL + "/token"},
+		&ClientOptions{TTL: 5 * time.Second}) // already inside the early expiry: renewed every time
+	require.NoError(t, err)
+	for range 2 {
+		_, err = src.Headers(context.Background(), alice)
+		require.NoError(t, err)
+	}
+	assert.EqualValues(t, 3, ts.calls.Load(), "a token without expires_in was kept forever")
+}
+
 func TestClientCredentialsFailures(t *testing.T) {
 	tests := []struct {
 		name   string

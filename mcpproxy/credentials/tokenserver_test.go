@@ -24,7 +24,7 @@ type tokenServer struct {
 	status   int    // answer this status with error errCode instead
 	errCode  string // RFC 6749 error code of a refusal
 	tokType  string // token_type answered; default Bearer
-	expires  any    // expires_in answered; default 3600
+	expires  any    // expires_in answered; default 3600; "omit": none
 	forms    []map[string]string
 	basicIDs []string
 }
@@ -99,8 +99,12 @@ func (ts *tokenServer) serve(w http.ResponseWriter, r *http.Request) {
 		_ = json.NewEncoder(w).Encode(map[string]string{"error": "unsupported_grant_type"})
 		return
 	}
-	_ = json.NewEncoder(w).Encode(map[string]any{"access_token": tok, "token_type": tokType, "expires_in": expires,
-		"issued_token_type": TokenTypeAccessToken})
+	body := map[string]any{"access_token": tok, "token_type": tokType, "expires_in": expires,
+		"issued_token_type": TokenTypeAccessToken}
+	if expires == "omit" {
+		delete(body, "expires_in")
+	}
+	_ = json.NewEncoder(w).Encode(body)
 }
 
 // exchanged is the token the server issues for subject and resource.
