@@ -203,6 +203,10 @@ func (c *Config) validateRoute(i int, r *RouteConfig) error {
 			}
 		}
 	}
+	if cr := r.UpstreamCredentials; cr != nil && cr.TokenExchange != nil && len(r.Issuers) > 1 {
+		// One token endpoint would get every issuer's users' tokens.
+		return c.errAt("a route with token_exchange accepts one issuer: its token endpoint would receive the others' tokens", "routes", i, "issuers")
+	}
 	if cr := r.UpstreamCredentials; cr != nil {
 		return c.validateCredentials(cr, "routes", i, "upstream_credentials")
 	}
