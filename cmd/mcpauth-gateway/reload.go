@@ -151,13 +151,13 @@ func restartField(cur, next *Config) string {
 }
 
 // watch reloads on every signal from sighup and whenever the file's
-// content differs from the running configuration's (checked every
-// interval), until stop is closed. A refused file is reported once, not at
-// every check.
+// content differs from the running configuration's and stayed the same
+// over two checks (every interval), until stop is closed. A refused file
+// is reported once, not at every check.
 func (g *gateway) watch(sighup <-chan os.Signal, interval time.Duration, stop <-chan struct{}) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
-	var refused [sha256.Size]byte
+	var refused, settling [sha256.Size]byte
 	for {
 		force := false
 		select {
@@ -175,6 +175,13 @@ func (g *gateway) watch(sighup <-chan os.Signal, interval time.Duration, stop <-
 			same := sum == g.sum
 			g.mu.Unlock()
 			if same || sum == refused {
+				continue
+			}
+			if sum != settling {
+				// Seen once: wait for the next check to see it unchanged,
+				// so that a file still being written (which may parse,
+				// cut short) is never loaded.
+				settling = sum
 				continue
 			}
 		}
