@@ -173,7 +173,7 @@ func buildRoute(c *Config, rt *runtime, out *routes, rc *RouteConfig, m *mounts)
 		if rt.redis != nil {
 			l, err = redisstore.NewLimiter(&redisstore.LimiterOptions{Client: rt.redis, Rate: rate})
 		} else {
-			l, err = mcphandler.NewMemoryLimiter(&mcphandler.MemoryLimiterOptions{Rate: rate})
+			l, err = rt.memoryLimiter(rc.Path, rate)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("rate_limit: %w", err)

@@ -139,3 +139,24 @@ func FuzzParseConfig(f *testing.F) {
 		}
 	})
 }
+
+func TestRateLimitSurvivesReload(t *testing.T) {
+	c, err := ParseConfig("f.yaml", []byte(goodConfig), overrides{})
+	require.NoError(t, err)
+	rt, err := newRuntime(c)
+	require.NoError(t, err)
+	defer rt.Close()
+	before, err := rt.memoryLimiter("/mcp", 1.0/60)
+	require.NoError(t, err)
+	ok, _, err := before.Take(t.Context(), "alice", 1)
+	require.NoError(t, err)
+	require.True(t, ok)
+	after, err := rt.memoryLimiter("/mcp", 1.0/60) // the reloaded route
+	require.NoError(t, err)
+	ok, _, err = after.Take(t.Context(), "alice", 1)
+	require.NoError(t, err)
+	assert.False(t, ok, "a reload gave alice a fresh budget")
+	other, err := rt.memoryLimiter("/mcp", 1) // a new rate starts afresh
+	require.NoError(t, err)
+	assert.NotSame(t, before, other)
+}

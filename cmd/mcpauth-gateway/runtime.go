@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -39,6 +40,9 @@ type runtime struct {
 	checks     []health.Check // of the runtime itself (the store)
 	closers    []func() error
 	bridges    bridges // of the command routes, across reloads
+
+	limitMu  sync.Mutex
+	limiters map[string]*mcphandler.MemoryLimiter // by route and rate, across reloads
 }
 
 // newRuntime builds the runtime of c. Only settings that need a restart
@@ -125,4 +129,25 @@ func (rt *runtime) Close() {
 		_ = c()
 	}
 	rt.transport.CloseIdleConnections()
+}
+
+// memoryLimiter returns the in-memory limiter of the route at path for
+// rate, the same across reloads while both stay: a reload must not give
+// every user a fresh budget.
+func (rt *runtime) memoryLimiter(path string, rate float64) (*mcphandler.MemoryLimiter, error) {
+	rt.limitMu.Lock()
+	defer rt.limitMu.Unlock()
+	key := fmt.Sprintf("%s\x00%g", path, rate)
+	if l := rt.limiters[key]; l != nil {
+		return l, nil
+	}
+	l, err := mcphandler.NewMemoryLimiter(&mcphandler.MemoryLimiterOptions{Rate: rate})
+	if err != nil {
+		return nil, err
+	}
+	if rt.limiters == nil {
+		rt.limiters = map[string]*mcphandler.MemoryLimiter{}
+	}
+	rt.limiters[key] = l
+	return l, nil
 }
