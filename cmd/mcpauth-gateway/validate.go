@@ -13,6 +13,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/mcpauth/mcpauth/mcpproxy/stdio"
+
 	"github.com/redis/go-redis/v9"
 
 	"github.com/mcpauth/mcpauth/internal/loopback"
@@ -239,13 +241,20 @@ func (c *Config) validateStdio(i int, r *RouteConfig) error {
 		if !envName.MatchString(name) {
 			return c.errAt(fmt.Sprintf("%q is not a variable name such as PATH", name), "routes", i, "stdio", "pass_env", j)
 		}
+		if _, ok := s.Env[name]; ok {
+			return c.errAt(fmt.Sprintf("%q is also set under env: give it one source", name), "routes", i, "stdio", "pass_env", j)
+		}
+	}
+	total := s.MaxProcesses
+	if total == 0 {
+		total = stdio.DefaultMaxChildren
 	}
 	switch {
 	case s.MaxProcesses < 0:
 		return c.errAt("must not be negative", "routes", i, "stdio", "max_processes")
 	case s.MaxPerPrincipal < 0:
 		return c.errAt("must not be negative", "routes", i, "stdio", "max_per_principal")
-	case s.MaxProcesses > 0 && s.MaxPerPrincipal > s.MaxProcesses:
+	case s.MaxPerPrincipal > total:
 		return c.errAt("exceeds max_processes", "routes", i, "stdio", "max_per_principal")
 	case s.IdleTimeout < 0:
 		return c.errAt("must not be negative", "routes", i, "stdio", "idle_timeout")

@@ -28,6 +28,7 @@ type Bridge struct {
 	all        map[*child]bool
 	starting   int // children counted while their process starts
 	closed     bool
+	live       sync.WaitGroup // every child from admit until it is gone
 }
 
 // New returns a bridge that runs opts.Command for each session.
@@ -61,11 +62,10 @@ func (b *Bridge) Close(ctx context.Context) error {
 	b.mu.Unlock()
 	done := make(chan struct{})
 	go func() {
-		var wg sync.WaitGroup
 		for _, c := range kids {
-			wg.Go(func() { c.stop("shutdown") })
+			go c.stop("shutdown")
 		}
-		wg.Wait()
+		b.live.Wait() // those ending already and those still starting too
 		close(done)
 	}()
 	select {
@@ -92,6 +92,7 @@ func (b *Bridge) admit(owner authresult.BindingKey, session string) (*child, err
 	}
 	b.counts[owner]++
 	b.starting++
+	b.live.Add(1)
 	b.mu.Unlock()
 	c, err := b.start(owner, session)
 	b.mu.Lock()
@@ -99,8 +100,17 @@ func (b *Bridge) admit(owner authresult.BindingKey, session string) (*child, err
 	if err != nil {
 		b.uncount(owner)
 		b.mu.Unlock()
+		b.live.Done()
 		b.cfg.log.Error("mcpauth: stdio server could not be started", slog.Any("error", err))
 		return nil, ErrStart
+	}
+	select {
+	case <-c.done: // it ended before it was indexed: forget found nothing
+		b.uncount(owner)
+		b.mu.Unlock()
+		c.stop("exited")
+		return nil, ErrStart
+	default:
 	}
 	b.all[c] = true
 	closed := b.closed
@@ -127,12 +137,7 @@ func (b *Bridge) forget(c *child) {
 	}
 	delete(b.all, c)
 	b.uncount(c.owner)
-	if c.session != "" && b.sessions[c.session] == c {
-		delete(b.sessions, c.session)
-	}
-	if b.principals[c.owner] == c {
-		delete(b.principals, c.owner)
-	}
+	b.unindex(c)
 }
 
 // session returns the child of session id if owner started it.
@@ -143,7 +148,18 @@ func (b *Bridge) session(id string, owner authresult.BindingKey) (*child, error)
 	if c == nil || c.owner != owner { // another's looks like none
 		return nil, ErrSessionNotFound
 	}
+	c.acquire() // under b.mu: an idle expiry cannot take it now
 	return c, nil
+}
+
+// unindex makes c unreachable by new requests; b.mu is held.
+func (b *Bridge) unindex(c *child) {
+	if c.session != "" && b.sessions[c.session] == c {
+		delete(b.sessions, c.session)
+	}
+	if b.principals[c.owner] == c {
+		delete(b.principals, c.owner)
+	}
 }
 
 // ServeHTTP implements http.Handler.
@@ -172,6 +188,7 @@ func (b *Bridge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			refuse(w, nil, err)
 			return
 		}
+		defer c.release()
 		if r.Method == http.MethodDelete {
 			// The session is gone at once; the process is given its
 			// StopTimeout to exit in the background.
@@ -210,6 +227,7 @@ func (b *Bridge) post(w http.ResponseWriter, r *http.Request, a *mcphandler.Admi
 			refuse(w, e.ID, err)
 			return
 		}
+		defer c.release()
 		c.serve(w, r, msg, e)
 	case e.Method == "initialize" && !mcphandler.Sessionless(a.ProtocolVersion()):
 		b.newSession(w, r, owner, msg, e)
@@ -219,6 +237,7 @@ func (b *Bridge) post(w http.ResponseWriter, r *http.Request, a *mcphandler.Admi
 			refuse(w, e.ID, err)
 			return
 		}
+		defer c.release()
 		switch e.Method {
 		case "initialize": // the bridge's own, done once for the child
 			w.Header().Set("Content-Type", "application/json")
@@ -276,6 +295,9 @@ func (b *Bridge) newSession(w http.ResponseWriter, r *http.Request, owner authre
 func (b *Bridge) principal(ctx context.Context, owner authresult.BindingKey) (*child, error) {
 	b.mu.Lock()
 	c := b.principals[owner]
+	if c != nil {
+		c.acquire() // under b.mu: an idle expiry cannot take it now
+	}
 	b.mu.Unlock()
 	if c == nil {
 		n, err := b.admit(owner, "")
@@ -285,9 +307,13 @@ func (b *Bridge) principal(ctx context.Context, owner authresult.BindingKey) (*c
 		b.mu.Lock()
 		if c = b.principals[owner]; c == nil && b.all[n] {
 			b.principals[owner], c = n, n
+			c.acquire()
 			b.mu.Unlock()
 			go n.initialize()
 		} else {
+			if c != nil {
+				c.acquire()
+			}
 			b.mu.Unlock()
 			n.stop("not needed") // another request started one first
 			if c == nil {
@@ -298,11 +324,14 @@ func (b *Bridge) principal(ctx context.Context, owner authresult.BindingKey) (*c
 	select {
 	case <-c.ready:
 	case <-c.done:
+		c.release()
 		return nil, ErrChildExited
 	case <-ctx.Done():
+		c.release()
 		return nil, ErrChildExited
 	}
 	if c.initErr != nil {
+		c.release()
 		return nil, c.initErr
 	}
 	return c, nil
@@ -338,16 +367,13 @@ func (c *child) initialize() {
 		return
 	}
 	c.init = r.Result
-	c.acquire()
-	c.release() // the idle timer runs from here
 }
 
 // serve forwards one message to the child and answers the client: the
 // response of a request (as an SSE stream with its progress when the
 // client accepts one and asked for progress), 202 for anything else.
+// The caller holds a use of c (acquire).
 func (c *child) serve(w http.ResponseWriter, r *http.Request, msg []byte, e *envelope) {
-	c.acquire()
-	defer c.release()
 	if !e.isRequest() {
 		if e.Method == "notifications/cancelled" {
 			var p struct {
@@ -364,7 +390,7 @@ func (c *child) serve(w http.ResponseWriter, r *http.Request, msg []byte, e *env
 				w.WriteHeader(http.StatusAccepted)
 				return
 			}
-			c.cancel(bid)
+			c.cancelled(bid)
 			w.WriteHeader(http.StatusAccepted)
 			return
 		}
@@ -379,7 +405,7 @@ func (c *child) serve(w http.ResponseWriter, r *http.Request, msg []byte, e *env
 		w.WriteHeader(http.StatusAccepted)
 		return
 	}
-	if e.Params.Meta.ProgressToken != nil && accepts(r, "text/event-stream") {
+	if e.progress(true) != nil && accepts(r, "text/event-stream") {
 		c.serveSSE(w, r, msg, e)
 		return
 	}
@@ -480,12 +506,10 @@ func (c *child) serveStream(w http.ResponseWriter, r *http.Request) {
 	}
 	c.stream = q
 	c.mu.Unlock()
-	c.acquire()
 	defer func() {
 		c.mu.Lock()
 		c.stream = nil
 		c.mu.Unlock()
-		c.release()
 	}()
 	sseHeader(w)
 	for {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -473,5 +474,93 @@ func TestOptions(t *testing.T) {
 	} {
 		_, err := New(o)
 		assert.Error(t, err, name)
+	}
+}
+
+// slowStart delays the "started" log record, widening the window between
+// a child's start and its registration.
+type slowStart struct{ slog.Handler }
+
+func (h slowStart) Handle(ctx context.Context, r slog.Record) error {
+	if strings.Contains(r.Message, "started") {
+		time.Sleep(300 * time.Millisecond)
+	}
+	return nil
+}
+
+func TestChildThatExitsAtOnceIsNotCounted(t *testing.T) {
+	truePath, err := exec.LookPath("true")
+	require.NoError(t, err)
+	b, err := New(&Options{Command: []string{truePath}, Env: []string{}, MaxChildren: 2, Logger: slog.New(slowStart{slog.DiscardHandler})})
+	require.NoError(t, err)
+	url := serve(t, b, nil)
+	for range 3 {
+		resp := post(t, url, "alice", "", toolCall(1, "echo", `{"text":"x"}`))
+		assert.Equal(t, http.StatusBadGateway, resp.StatusCode)
+		resp = post(t, url, "bob", "", initMsg)
+		assert.Equal(t, http.StatusBadGateway, resp.StatusCode)
+	}
+	require.Eventually(t, func() bool { return b.Children() == 0 }, 10*time.Second, 20*time.Millisecond, "dead children still counted")
+}
+
+func TestCloseWaitsForEndingChildren(t *testing.T) {
+	b, url := newBridge(t, &Options{StopTimeout: 200 * time.Millisecond}, nil)
+	sid := session(t, url, "alice")
+	resp := post(t, url, "alice", sid, toolCall(2, "whoami", `{}`))
+	var m struct {
+		Result struct {
+			Content []struct{ Text string } `json:"content"`
+		} `json:"result"`
+	}
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&m))
+	pid, _, _ := strings.Cut(m.Result.Content[0].Text, " ")
+	req, _ := http.NewRequest(http.MethodDelete, url, nil)
+	req.Header.Set("X-User", "alice")
+	req.Header.Set("Mcp-Session-Id", sid)
+	r, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	_ = r.Body.Close()
+	require.NoError(t, b.Close(context.Background())) // the DELETE's stop is still running
+	n, _ := strconv.Atoi(pid)
+	assert.False(t, alive(n), "Close returned with a child alive")
+}
+
+func TestClientCancelAnswersAtOnce(t *testing.T) {
+	_, url := newBridge(t, &Options{CallTimeout: time.Minute}, nil)
+	sid := session(t, url, "alice")
+	done := make(chan *http.Response, 1)
+	go func() {
+		req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(toolCall(3, "slow", `{"text":""}`)))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept", "application/json, text/event-stream")
+		req.Header.Set("X-User", "alice")
+		req.Header.Set("Mcp-Session-Id", sid)
+		resp, err := http.DefaultClient.Do(req)
+		if err == nil {
+			done <- resp
+		}
+	}()
+	time.Sleep(300 * time.Millisecond)
+	resp := post(t, url, "alice", sid, `{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":3}}`)
+	assert.Equal(t, http.StatusAccepted, resp.StatusCode)
+	select {
+	case r := <-done:
+		defer r.Body.Close()
+		_, code := errorCode(t, r)
+		assert.Equal(t, -32800, code)
+	case <-time.After(10 * time.Second):
+		t.Fatal("the cancelled request is still waiting")
+	}
+}
+
+func TestOddParamsReachTheServer(t *testing.T) {
+	_, url := newBridge(t, nil, nil)
+	sid := session(t, url, "alice")
+	for _, body := range []string{
+		`{"jsonrpc":"2.0","id":4,"method":"tools/list","params":{"_meta":"x"}}`,
+		`{"jsonrpc":"2.0","id":5,"method":"tools/list","params":{"_meta":{"progressToken":[1]}}}`,
+	} {
+		resp := post(t, url, "alice", sid, body)
+		assert.NotEqual(t, http.StatusInternalServerError, resp.StatusCode, body)
 	}
 }

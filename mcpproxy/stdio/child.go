@@ -142,7 +142,7 @@ func (c *child) dispatch(line []byte) {
 			_ = c.write([]byte(msg))
 		}
 	default:
-		if tok := string(e.Params.ProgressToken); tok != "" && c.toCall(tok, line) {
+		if tok := string(e.progress(false)); tok != "" && c.toCall(tok, line) {
 			return
 		}
 		c.toStream(line)
@@ -207,7 +207,7 @@ func (c *child) send(msg []byte, e *envelope, withNotes bool) (*call, string, er
 	c.mu.Lock()
 	c.next++
 	id := strconv.FormatInt(c.next, 10)
-	cl := &call{clientID: e.ID, resp: make(chan []byte, 1), progress: string(e.Params.Meta.ProgressToken)}
+	cl := &call{clientID: e.ID, resp: make(chan []byte, 1), progress: string(e.progress(true))}
 	if withNotes && cl.progress != "" {
 		cl.notes = make(chan []byte, streamBuffer)
 	}
@@ -235,6 +235,20 @@ func (c *child) forget(id string) {
 func (c *child) cancel(id string) {
 	c.forget(id)
 	_ = c.write([]byte(`{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":` + id + `,"reason":"the client went away"}}`))
+}
+
+// cancelled ends the call the client cancelled: the child is told, and
+// the request still waiting for it is answered at once.
+func (c *child) cancelled(id string) {
+	c.mu.Lock()
+	cl := c.pending[id]
+	delete(c.pending, id)
+	c.mu.Unlock()
+	if cl == nil {
+		return
+	}
+	c.cancel(id)
+	cl.resp <- []byte(`{"jsonrpc":"2.0","id":` + string(cl.clientID) + `,"error":{"code":-32800,"message":"Request cancelled"}}`)
 }
 
 // clientToBridge returns the bridge's id of the pending call the client
@@ -275,11 +289,19 @@ func (c *child) release() {
 	}
 }
 
-// expire ends a child still idle when its timer fires.
+// expire ends a child still idle when its timer fires. Lookups take
+// their use under b.mu, so a child found idle here, and unindexed at
+// once, is one no request holds or can find.
 func (c *child) expire() {
+	b := c.b
+	b.mu.Lock()
 	c.mu.Lock()
 	idle := c.busy == 0
 	c.mu.Unlock()
+	if idle {
+		b.unindex(c)
+	}
+	b.mu.Unlock()
 	if idle {
 		c.stop("idle")
 	}
@@ -320,6 +342,7 @@ func (c *child) stop(reason string) {
 		c.b.cfg.log.LogAttrs(context.Background(), slog.LevelInfo, "mcpauth: stdio server ended",
 			slog.Int("pid", pid), slog.String("reason", reason))
 		close(c.stopped)
+		c.b.live.Done()
 	})
 	<-c.stopped
 }

@@ -10,12 +10,30 @@ import (
 type envelope struct {
 	ID     json.RawMessage `json:"id"`
 	Method string          `json:"method"`
-	Params struct {
-		ProgressToken json.RawMessage `json:"progressToken"` // of a notifications/progress
-		Meta          struct {
-			ProgressToken json.RawMessage `json:"progressToken"` // of a request
-		} `json:"_meta"`
-	} `json:"params"`
+	Params json.RawMessage `json:"params"`
+}
+
+// progress returns the progress token of a notifications/progress, or of
+// a request's _meta, as raw JSON; nil when it has none (params of any
+// other shape included: they are the server's to refuse).
+func (e *envelope) progress(inMeta bool) json.RawMessage {
+	var p struct {
+		ProgressToken json.RawMessage `json:"progressToken"`
+		Meta          json.RawMessage `json:"_meta"`
+	}
+	if json.Unmarshal(e.Params, &p) != nil {
+		return nil
+	}
+	if !inMeta {
+		return p.ProgressToken
+	}
+	var m struct {
+		ProgressToken json.RawMessage `json:"progressToken"`
+	}
+	if json.Unmarshal(p.Meta, &m) != nil {
+		return nil
+	}
+	return m.ProgressToken
 }
 
 var errNotObject = errors.New("stdio: message is not a JSON object")
