@@ -31,6 +31,14 @@ var neverForwarded = map[string]bool{
 	"Forwarded":       true, "X-Forwarded-For": true, "X-Forwarded-Host": true, "X-Forwarded-Proto": true, "X-Real-Ip": true,
 }
 
+// Values the proxy writes, shared by every request (the transport only
+// reads them).
+var (
+	applicationJSON = []string{"application/json"}
+	protoHTTP       = []string{"http"}
+	protoHTTPS      = []string{"https"}
+)
+
 // setForwarded sets on h what the gateway itself saw of in's connection:
 // its peer's address (X-Forwarded-For) and whether it was TLS
 // (X-Forwarded-Proto). Nothing comes from in's headers or Host.
@@ -38,17 +46,17 @@ func setForwarded(h http.Header, in *http.Request) {
 	if ip, _, err := net.SplitHostPort(in.RemoteAddr); err == nil {
 		h["X-Forwarded-For"] = []string{ip}
 	}
-	proto := "http"
+	h["X-Forwarded-Proto"] = protoHTTP
 	if in.TLS != nil {
-		proto = "https"
+		h["X-Forwarded-Proto"] = protoHTTPS
 	}
-	h["X-Forwarded-Proto"] = []string{proto}
 }
 
 // upstreamHeader builds the header of the upstream request for in, which
 // the guard admitted as a: the allow-listed client headers, then what the
-// proxy writes from the admission, then the credentials hook's headers.
-func (c *config) upstreamHeader(in *http.Request, f *forward) http.Header {
+// proxy writes from the admission, the well-formed trace context if
+// configured, then the credentials hook's headers (extra).
+func (c *config) upstreamHeader(in *http.Request, a *mcphandler.Admission, extra http.Header) http.Header {
 	h := make(http.Header, 8)
 	for _, name := range passed {
 		if v := in.Header[name]; len(v) > 0 {
@@ -60,9 +68,8 @@ func (c *config) upstreamHeader(in *http.Request, f *forward) http.Header {
 			h[name] = v
 		}
 	}
-	a := f.a
 	if in.Method == http.MethodPost {
-		h["Content-Type"] = []string{"application/json"}
+		h["Content-Type"] = applicationJSON
 	}
 	if id := a.SessionID(); id != "" {
 		h["Mcp-Session-Id"] = []string{id}
@@ -78,7 +85,10 @@ func (c *config) upstreamHeader(in *http.Request, f *forward) http.Header {
 			}
 		}
 	}
-	for k, v := range f.extra {
+	if c.traceContext {
+		setTraceContext(h, in)
+	}
+	for k, v := range extra {
 		h[http.CanonicalHeaderKey(k)] = v
 	}
 	return h

@@ -37,7 +37,6 @@ package mcpproxy
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -93,24 +92,24 @@ func New(upstream *url.URL, opts *Options) (http.Handler, error) {
 	var warnOnce sync.Once
 	rp := &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
-			fwd := pr.In.Context().Value(admittedKey{}).(*forward)
+			// pr.In is the copy the handler below made, whose header is
+			// the upstream request's, built from the client's; pr.Out's
+			// is a clone of it.
+			a, _ := mcphandler.FromContext(pr.In.Context())
 			u := target
 			pr.Out.URL = &u
 			pr.Out.Host = ""
-			pr.Out.Header = cfg.upstreamHeader(pr.In, fwd)
 			pr.Out.Trailer = nil
 			pr.Out.TransferEncoding = nil
-			if body := fwd.a.Body(); pr.In.Method == http.MethodPost {
+			if body := a.Body(); pr.In.Method == http.MethodPost {
 				pr.Out.Body = io.NopCloser(bytes.NewReader(body))
 				pr.Out.ContentLength = int64(len(body))
 			} else {
 				pr.Out.Body, pr.Out.ContentLength = http.NoBody, 0
 			}
 			pr.Out.GetBody = nil
+			// After ReverseProxy removed every X-Forwarded-* header.
 			setForwarded(pr.Out.Header, pr.In)
-			if cfg.traceContext {
-				setTraceContext(pr.Out.Header, pr.In)
-			}
 		},
 		Transport:     cfg.transport,
 		FlushInterval: -1, // stream SSE as it comes
@@ -129,11 +128,14 @@ func New(upstream *url.URL, opts *Options) (http.Handler, error) {
 			return nil
 		},
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+			// r is the handler's copy; the decision hook gets the client's
+			// request (fwd.in), as everywhere else.
+			fwd, _ := r.Context().Value(admittedKey{}).(*forward)
 			if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
 				// The client went away: nothing to answer, but the
 				// request was forwarded, and is reported.
-				if fwd, ok := r.Context().Value(admittedKey{}).(*forward); ok {
-					cfg.report(r, fwd.a, fwd.start, 0, errClientGone)
+				if fwd != nil {
+					cfg.report(fwd.in, fwd.a, fwd.start, 0, errClientGone)
 				}
 				return
 			}
@@ -141,13 +143,11 @@ func New(upstream *url.URL, opts *Options) (http.Handler, error) {
 				err = fmt.Errorf("%w: %w", ErrUpstream, err)
 			}
 			cfg.log.LogAttrs(r.Context(), slog.LevelError, "mcpauth: upstream request failed", slog.Any("error", err))
-			var id json.RawMessage
-			fwd, _ := r.Context().Value(admittedKey{}).(*forward)
+			a, _ := mcphandler.FromContext(r.Context())
 			if fwd != nil {
-				id = requestID(fwd.a)
-				cfg.report(r, fwd.a, fwd.start, http.StatusBadGateway, err)
+				cfg.report(fwd.in, fwd.a, fwd.start, http.StatusBadGateway, err)
 			}
-			jsonrpcerr.WriteCode(w, http.StatusBadGateway, id, jsonrpcerr.CodeInternalError, "upstream unavailable")
+			jsonrpcerr.WriteCode(w, http.StatusBadGateway, requestID(a), jsonrpcerr.CodeInternalError, "upstream unavailable")
 		},
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -172,9 +172,10 @@ func New(upstream *url.URL, opts *Options) (http.Handler, error) {
 			jsonrpcerr.Write(w, nil, err, nil)
 			return
 		}
-		fwd := &forward{a: a, in: r, start: start}
+		var extra http.Header
 		if cfg.upstreamHeaders != nil {
-			extra, err := cfg.upstreamHeaders(r.Context(), p)
+			var err error
+			extra, err = cfg.upstreamHeaders(r.Context(), p)
 			if err == nil && writesGuarded(extra) {
 				err = authresult.Internal(errGuardedUpstreamHeader)
 			}
@@ -184,16 +185,24 @@ func New(upstream *url.URL, opts *Options) (http.Handler, error) {
 				jsonrpcerr.Write(w, requestID(a), err, nil)
 				return
 			}
-			fwd.extra = extra
 		}
-		rp.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), admittedKey{}, fwd)))
+		// ReverseProxy copies the header of the request it is given: give
+		// it the upstream's, built here once, on a copy of the client's
+		// request (whose own header stays as it came).
+		ctx := r.Context()
+		if cfg.onDecision != nil {
+			ctx = context.WithValue(ctx, admittedKey{}, &forward{a: a, in: r, start: start})
+		}
+		out := r.WithContext(ctx)
+		out.Header = cfg.upstreamHeader(r, a, extra)
+		rp.ServeHTTP(w, out)
 	}), nil
 }
 
-// forward is what the rewrite of one upstream request needs.
+// forward is what the decision hook needs of one forwarded request,
+// carried in its context only when a hook listens.
 type forward struct {
 	a     *mcphandler.Admission
-	extra http.Header   // from Options.UpstreamHeaders
-	in    *http.Request // the client's request, for the decision hook
-	start time.Time     // when the proxy began, if a hook listens
+	in    *http.Request // the client's request
+	start time.Time     // when the proxy began
 }

@@ -144,10 +144,17 @@ func isToken68(s string) bool {
 	return i == len(s)
 }
 
-func token68Char(c byte) bool {
-	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
-		c == '-' || c == '.' || c == '_' || c == '~' || c == '+' || c == '/'
-}
+func token68Char(c byte) bool { return token68Table[c] }
+
+// token68Table holds the token68 characters other than '=': ALPHA, DIGIT
+// and "-._~+/" (a table, as tokens are read on every request).
+var token68Table = func() (t [256]bool) {
+	for c := range 256 {
+		t[c] = 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
+			c == '-' || c == '.' || c == '_' || c == '~' || c == '+' || c == '/'
+	}
+	return t
+}()
 
 // isToken reports whether s is an RFC 9110 token (an auth-scheme name).
 func isToken(s string) bool {
