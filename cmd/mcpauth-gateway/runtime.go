@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -11,14 +10,11 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/redis/go-redis/v9"
-	otelprom "go.opentelemetry.io/otel/exporters/prometheus"
-	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/mcpauth/mcpauth/decision"
 	"github.com/mcpauth/mcpauth/health"
+	"github.com/mcpauth/mcpauth/internal/observe"
 	"github.com/mcpauth/mcpauth/internal/settings"
 	"github.com/mcpauth/mcpauth/mcphandler"
 	"github.com/mcpauth/mcpauth/mcphandler/redisstore"
@@ -50,38 +46,17 @@ type runtime struct {
 func newRuntime(c *Config) (*runtime, error) {
 	rt := &runtime{transport: mcpproxy.NewTransport()}
 	level, _ := settings.ParseLevel(c.Log.Level) // validated
-	ho := &slog.HandlerOptions{Level: level}
-	if c.Log.Format == "json" {
-		rt.log = slog.New(slog.NewJSONHandler(os.Stderr, ho))
-	} else {
-		rt.log = slog.New(slog.NewTextHandler(os.Stderr, ho))
-	}
-	var hooks []decision.Hook
-	if level <= slog.LevelInfo {
-		hooks = append(hooks, decision.AuditLog(rt.log))
-	}
+	rt.log = observe.Logger(os.Stderr, level, c.Log.Format)
+	var m *observe.Metrics
 	if c.Metrics != nil {
-		reg := prometheus.NewRegistry()
-		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-		exp, err := otelprom.New(otelprom.WithRegisterer(reg))
-		if err != nil {
+		var err error
+		if m, err = observe.NewMetrics(); err != nil {
 			return nil, err
 		}
-		mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(exp))
-		tp := sdktrace.NewTracerProvider()
-		tel, err := telemetry.New(&telemetry.Options{MeterProvider: mp, TracerProvider: tp})
-		if err != nil {
-			return nil, err
-		}
-		rt.tel, rt.registry = tel, reg
-		rt.closers = append(rt.closers, func() error {
-			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-			defer cancel()
-			return errors.Join(mp.Shutdown(ctx), tp.Shutdown(ctx))
-		})
-		hooks = append(hooks, tel.Hook())
+		rt.tel, rt.registry = m.Telemetry, m.Registry
+		rt.closers = append(rt.closers, m.Close)
 	}
-	rt.onDecision = decision.Hooks(hooks...)
+	rt.onDecision = observe.Hooks(rt.log, level, m)
 	if c.Store == "" {
 		rt.sessions = mcphandler.NewMemoryStore(nil)
 		return rt, nil

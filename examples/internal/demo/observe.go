@@ -2,7 +2,6 @@ package demo
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -11,16 +10,11 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-	otelprom "go.opentelemetry.io/otel/exporters/prometheus"
-	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
-	"github.com/mcpauth/mcpauth/decision"
 	"github.com/mcpauth/mcpauth/health"
+	"github.com/mcpauth/mcpauth/internal/observe"
 	"github.com/mcpauth/mcpauth/internal/settings"
-	"github.com/mcpauth/mcpauth/telemetry"
 )
 
 // metrics is what -metrics-addr serves: Prometheus metrics and the
@@ -35,40 +29,17 @@ type metrics struct {
 // telemetry: the audit log at info, metrics and spans.
 func (s *Stack) observe(c *Config) error {
 	level, _ := settings.ParseLevel(c.LogLevel) // validated
-	ho := &slog.HandlerOptions{Level: level}
-	if c.LogFormat == "json" {
-		s.Logger = slog.New(slog.NewJSONHandler(os.Stderr, ho))
-	} else {
-		s.Logger = slog.New(slog.NewTextHandler(os.Stderr, ho))
-	}
-	var hooks []decision.Hook
-	if level <= slog.LevelInfo {
-		hooks = append(hooks, decision.AuditLog(s.Logger))
-	}
+	s.Logger = observe.Logger(os.Stderr, level, c.LogFormat)
+	var m *observe.Metrics
 	if c.MetricsAddr != "" {
-		reg := prometheus.NewRegistry()
-		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-		exp, err := otelprom.New(otelprom.WithRegisterer(reg))
-		if err != nil {
+		var err error
+		if m, err = observe.NewMetrics(); err != nil {
 			return fmt.Errorf("%s: %w", c.Source("metrics-addr"), err)
 		}
-		mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(exp))
-		// Spans are made (so that the upstream gets traceparent) but
-		// exported nowhere: an application sends them to its collector.
-		tp := sdktrace.NewTracerProvider()
-		tel, err := telemetry.New(&telemetry.Options{MeterProvider: mp, TracerProvider: tp})
-		if err != nil {
-			return fmt.Errorf("%s: %w", c.Source("metrics-addr"), err)
-		}
-		s.Telemetry, s.metrics = tel, &metrics{registry: reg}
-		s.closers = append(s.closers, func() error {
-			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-			defer cancel()
-			return errors.Join(mp.Shutdown(ctx), tp.Shutdown(ctx))
-		})
-		hooks = append(hooks, tel.Hook())
+		s.Telemetry, s.metrics = m.Telemetry, &metrics{registry: m.Registry}
+		s.closers = append(s.closers, m.Close)
 	}
-	s.OnDecision = decision.Hooks(hooks...)
+	s.OnDecision = observe.Hooks(s.Logger, level, m)
 	return nil
 }
 
