@@ -1,12 +1,14 @@
 // Command splice replaces the part of a document between the
-// "<!-- bench:begin" and "<!-- bench:end -->" markers with its standard
-// input (which carries the markers), or appends it under a heading when the
-// document has none.
+// "<!-- NAME:begin" and "<!-- NAME:end -->" markers (NAME is "bench"
+// unless -name says otherwise) with its standard input (which carries the
+// markers), or appends it under a heading when the document has none.
 //
 //	splice doc.md < section.md
+//	splice -name gateways doc.md < section.md
 package main
 
 import (
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -14,17 +16,19 @@ import (
 )
 
 func main() {
-	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: splice doc.md < section.md")
+	name := flag.String("name", "bench", "the markers' name")
+	flag.Parse()
+	if flag.NArg() != 1 {
+		fmt.Fprintln(os.Stderr, "usage: splice [-name NAME] doc.md < section.md")
 		os.Exit(2)
 	}
-	if err := splice(os.Args[1], os.Stdin); err != nil {
+	if err := splice(flag.Arg(0), *name, os.Stdin); err != nil {
 		fmt.Fprintln(os.Stderr, "splice:", err)
 		os.Exit(1)
 	}
 }
 
-func splice(path string, in io.Reader) error {
+func splice(path, name string, in io.Reader) error {
 	section, err := io.ReadAll(in)
 	if err != nil {
 		return err
@@ -34,7 +38,7 @@ func splice(path string, in io.Reader) error {
 		return err
 	}
 	doc := string(b)
-	const begin, end = "<!-- bench:begin", "<!-- bench:end -->"
+	begin, end := "<!-- "+name+":begin", "<!-- "+name+":end -->"
 	i, j := strings.Index(doc, begin), strings.Index(doc, end)
 	switch {
 	case i >= 0 && j > i:
@@ -43,7 +47,7 @@ func splice(path string, in io.Reader) error {
 	case i < 0 && j < 0:
 		doc = strings.TrimRight(doc, "\n") + "\n\n## Against the peers\n\n" + string(section)
 	default:
-		return fmt.Errorf("%s: unbalanced bench markers", path)
+		return fmt.Errorf("%s: unbalanced %s markers", path, name)
 	}
 	return os.WriteFile(path, []byte(doc), 0o644)
 }
