@@ -186,7 +186,8 @@ type Duration time.Duration
 func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 	v, err := time.ParseDuration(n.Value)
 	if err != nil || n.Kind != yaml.ScalarNode {
-		return fmt.Errorf("line %d: %q is not a duration such as 30s or 1m", n.Line, n.Value)
+		// The value is not quoted: in the wrong place, it may be a secret.
+		return fmt.Errorf("line %d: not a duration such as 30s or 1m", n.Line)
 	}
 	*d = Duration(v)
 	return nil
@@ -271,6 +272,15 @@ func (o overrides) apply(c *Config) {
 }
 
 var yamlLine = regexp.MustCompile(`line (\d+): `)
+
+// yamlValue is a value quoted in the parser's type errors ("cannot
+// unmarshal !!str `...` into int"): dropped, since a value in the wrong
+// place may be a secret.
+var yamlValue = regexp.MustCompile(" `[^`]*`")
+
+// yamlKinds name the parser's tags in what an operator reads.
+var yamlKinds = strings.NewReplacer("!!str", "a string", "!!int", "a number", "!!float", "a number",
+	"!!bool", "a boolean", "!!map", "a mapping", "!!seq", "a list", "!!null", "null", "!!timestamp", "a timestamp")
 var yamlUnknown = regexp.MustCompile(`^field (\S+) not found in type main\.(\w+)$`)
 
 // ParseConfig parses the configuration b, read from file, applies o and
@@ -312,7 +322,7 @@ func yamlError(file string, err error) error {
 		e.Field, e.Msg = m[1], "unknown field (in "+m[2]+")"
 	}
 	if strings.HasPrefix(e.Msg, "cannot unmarshal") {
-		e.Msg = "wrong type: " + e.Msg
+		e.Msg = "wrong type: " + yamlKinds.Replace(yamlValue.ReplaceAllString(e.Msg, ""))
 	}
 	return e
 }

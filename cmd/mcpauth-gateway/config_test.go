@@ -39,10 +39,11 @@ func TestConfigErrors(t *testing.T) {
 		{name: "unknown route field", config: strings.Replace(goodConfig, "    scopes:", "    scope:", 1), want: ":10: scope: unknown field"},
 		{name: "misspelt issuer field", config: strings.Replace(goodConfig, "    issuer: https", "    isuer: https", 1), want: ":5: isuer: unknown field"},
 		{name: "a key twice", config: goodConfig + "listen: 0.0.0.0:8091\n", want: `:15: mapping key "listen" already defined at line 1`},
-		{name: "wrong type", config: strings.Replace(goodConfig, "scopes: [mcp:read]", "scopes: {a: b}", 1), want: ":10: wrong type"},
+		{name: "wrong type", config: strings.Replace(goodConfig, "scopes: [mcp:read]", "scopes: {a: b}", 1), want: ":10: wrong type: cannot unmarshal a mapping into []string"},
+		{name: "a value of the wrong type is not quoted", config: strings.Replace(goodConfig, "scopes: [mcp:read]", "scopes: hunter2-secret-value", 1), want: ":10: wrong type: cannot unmarshal a string into []string"},
 		{name: "not YAML", config: "routes: [\n", want: ":1: did not find expected node content"},
 		{name: "empty", config: "", want: ": empty"},
-		{name: "bad duration", config: goodConfig + "shutdown_timeout: soon\n", want: ":15: "},
+		{name: "bad duration", config: goodConfig + "shutdown_timeout: hunter2\n", want: ":15: not a duration such as 30s or 1m"},
 		{name: "listen not host:port", config: strings.Replace(goodConfig, "127.0.0.1:0", "8091", 1), want: ":1: listen: want host:port"},
 		{name: "public listen without public_url", config: strings.Replace(strings.Replace(goodConfig, "127.0.0.1:0", "0.0.0.0:8091", 1), "public_url: http://127.0.0.1:8091\n", "", 1), want: ":1: public_url: required when listen"},
 		{name: "public_url over plain http", config: strings.Replace(goodConfig, "http://127.0.0.1:8091", "http://mcp.example.com", 1), want: ":2: public_url: must use https"},
@@ -95,6 +96,7 @@ func TestConfigErrors(t *testing.T) {
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), file+tt.want)
 			assert.NotContains(t, err.Error(), "s3cret", "a secret in an error")
+			assert.NotContains(t, err.Error(), "hunter2", "a value in the wrong place may be a secret: never quoted")
 		})
 	}
 }
