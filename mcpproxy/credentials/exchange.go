@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -99,6 +100,11 @@ type exchanger struct {
 	resource string // once known
 }
 
+// maxExchangeTime bounds one exchange, the discovery of the upstream's
+// resource included, whatever the HTTPClient's own timeout (a variable
+// for tests).
+var maxExchangeTime = 30 * time.Second
+
 // entry is one cached exchanged token.
 type entry struct {
 	header  string // "Bearer …"
@@ -179,8 +185,12 @@ func (e *exchanger) Headers(ctx context.Context, p *authresult.Principal) (http.
 	}
 	ch := e.flight.DoChan(string(key[:]), func() (any, error) {
 		// Detached from the first caller, so that its going away does
-		// not fail the others; bounded by the client's timeout.
-		return e.exchange(context.WithoutCancel(ctx), key, p, token)
+		// not fail the others, and bounded on its own, so that a token
+		// server that never answers (through an HTTPClient without a
+		// timeout) cannot hold this principal's exchange for good.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), maxExchangeTime)
+		defer cancel()
+		return e.exchange(ctx, key, p, token)
 	})
 	select {
 	case <-ctx.Done():
@@ -295,8 +305,13 @@ func (e *exchanger) exchange(ctx context.Context, key [sha256.Size]byte, p *auth
 func (e *exchanger) expiry(sent time.Time, raw json.RawMessage, p *authresult.Principal) (time.Time, bool) {
 	expires := sent.Add(e.o.TTL)
 	if len(raw) > 0 && string(raw) != "null" {
-		var secs int64
-		if err := json.Unmarshal(raw, &secs); err != nil || secs <= 0 {
+		// A number, as RFC 6749 §5.1 says, or the same digits in a
+		// string, as some token servers send it.
+		if n := len(raw); n >= 2 && raw[0] == '"' && raw[n-1] == '"' {
+			raw = raw[1 : n-1]
+		}
+		secs, err := strconv.ParseInt(string(raw), 10, 64)
+		if err != nil || secs <= 0 {
 			return time.Time{}, false
 		}
 		expires = sent.Add(time.Duration(min(secs, int64(365*24*3600))) * time.Second).Add(-expiryMargin)
@@ -309,14 +324,16 @@ func (e *exchanger) expiry(sent time.Time, raw json.RawMessage, p *authresult.Pr
 
 // refusal classifies a 4xx answer: a refusal of this user's token or of
 // the audience is 403; anything else concerns the gateway's own client
-// and is 503.
+// and is 503. RFC 8693 §2.2.2 answers invalid_request when the subject
+// token is invalid or unacceptable by policy (the gateway's own request
+// is well-formed by construction), and some servers say invalid_token.
 func (e *exchanger) refusal(status int, body []byte) *authresult.Error {
 	var er errorResponse
 	_ = json.Unmarshal(body, &er)
 	switch er.Error {
-	case "invalid_grant", "invalid_target", "access_denied", "invalid_scope":
+	case "invalid_grant", "invalid_target", "access_denied", "invalid_scope", "invalid_request", "invalid_token":
 		if status != http.StatusUnauthorized {
-			return authresult.Forbidden("the authorization server refused access to the upstream for this token", fmt.Errorf("%w: status %d, error %q", ErrExchangeRefused, status, er.Error))
+			return authresult.Forbidden("the authorization server refused access to the upstream for this token", fmt.Errorf("%w: status %d, error %q", ErrExchangeRefused, status, printable(er.Error)))
 		}
 	}
 	return unavailable(e.retryAfter, fmt.Errorf("%w: status %d, error %q", ErrClientRefused, status, printable(er.Error)))

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -180,7 +181,11 @@ func TestTokenExchangeFailures(t *testing.T) {
 		{name: "token_type N_A", set: func(ts *tokenServer) { ts.tokType = "N_A" }, status: 503, cause: ErrResponse},
 		{name: "token_type DPoP", set: func(ts *tokenServer) { ts.tokType = "DPoP" }, status: 503, cause: ErrResponse},
 		{name: "expires_in negative", set: func(ts *tokenServer) { ts.expires = -5 }, status: 503, cause: ErrResponse},
-		{name: "expires_in a string", set: func(ts *tokenServer) { ts.expires = "3600" }, status: 503, cause: ErrResponse},
+		{name: "expires_in a string of no digits", set: func(ts *tokenServer) { ts.expires = "soon" }, status: 503, cause: ErrResponse},
+		{name: "expires_in a fraction", set: func(ts *tokenServer) { ts.expires = 3600.5 }, status: 503, cause: ErrResponse},
+		{name: "subject token refused: invalid_request (RFC 8693 §2.2.2)", set: func(ts *tokenServer) { ts.status, ts.errCode = 400, "invalid_request" }, status: 403, cause: ErrExchangeRefused},
+		{name: "subject token refused: invalid_token", set: func(ts *tokenServer) { ts.status, ts.errCode = 400, "invalid_token" }, status: 403, cause: ErrExchangeRefused},
+		{name: "gateway's client refused with 401 whatever the code", set: func(ts *tokenServer) { ts.status, ts.errCode = 401, "invalid_request" }, status: 503, cause: ErrClientRefused},
 		{name: "no verified token (NewFunc in front)", ctx: func(*testing.T) context.Context {
 			return authresult.NewContext(context.Background(), alice)
 		}, status: 500, cause: ErrNoSubjectToken, noRetry: true},
@@ -209,6 +214,75 @@ func TestTokenExchangeFailures(t *testing.T) {
 				assert.NotContains(t, err.Error(), secret)
 				assert.NotContains(t, e.ClientMessage(), secret)
 			}
+		})
+	}
+}
+
+// Some token servers send expires_in as a string of digits: honoured.
+func TestTokenExchangeExpiresInAsString(t *testing.T) {
+	ts := newTokenServer(t)
+	ts.set(func(ts *tokenServer) { ts.expires = "3600" })
+	src, clk := newExchange(t, ts, nil)
+	ctx := verifiedCtx(t, alice, "alice-1")
+	for range 2 {
+		h, err := src.Headers(ctx, alice)
+		require.NoError(t, err)
+		assert.Equal(t, "Bearer "+exchanged("alice-1", upstreamResource), h.Get("Authorization"))
+	}
+	assert.EqualValues(t, 1, ts.calls.Load(), "cached")
+	clk.advance(time.Hour)
+	_, err := src.Headers(verifiedCtx(t, alice, "alice-1"), alice)
+	require.NoError(t, err)
+	assert.EqualValues(t, 2, ts.calls.Load(), "renewed after expires_in")
+}
+
+// A token server (or an upstream's metadata) that never answers, through
+// an HTTPClient without a timeout, holds no exchange for good: each one
+// ends after maxExchangeTime, each caller waits only as long as its own
+// request, and the next exchange is tried afresh.
+func TestTokenExchangeNeverHangs(t *testing.T) {
+	defer func(d time.Duration) { maxExchangeTime = d }(maxExchangeTime)
+	maxExchangeTime = 300 * time.Millisecond
+	release := make(chan struct{})
+	var hung atomic.Int32
+	stuck := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hung.Add(1)
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer func() { close(release); stuck.Close() }()
+	up, err := url.Parse(stuck.URL + "/mcp")
+	require.NoError(t, err)
+	for _, tc := range []struct {
+		name string
+		opts ExchangeOptions
+	}{
+		{"token server", ExchangeOptions{TokenURL: stuck.URL + "/token", ClientID: "gw", ClientSecret: clientSecret, Resource: upstreamResource, HTTPClient: &http.Client{}}},
+		{"resource discovery", ExchangeOptions{TokenURL: stuck.URL + "/token", ClientID: "gw", ClientSecret: clientSecret, Upstream: up, HTTPClient: &http.Client{}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			src, err := TokenExchange(&tc.opts)
+			require.NoError(t, err)
+			// A caller that gives up first gets 503 at once.
+			ctx, cancel := context.WithTimeout(verifiedCtx(t, alice, "alice-1"), 50*time.Millisecond)
+			defer cancel()
+			t0 := time.Now()
+			_, err = src.Headers(ctx, alice)
+			assert.Equal(t, 503, authresult.As(err).Status())
+			assert.Less(t, time.Since(t0), 250*time.Millisecond)
+			// Another principal is not queued behind it for good either.
+			t0 = time.Now()
+			_, err = src.Headers(verifiedCtx(t, bob, "bob-1"), bob)
+			assert.Equal(t, 503, authresult.As(err).Status())
+			assert.ErrorIs(t, err, ErrUnavailable)
+			assert.Less(t, time.Since(t0), 2*time.Second, "bounded by maxExchangeTime")
+			// The stuck exchange ended: the next one is a new attempt.
+			before := hung.Load()
+			_, err = src.Headers(verifiedCtx(t, alice, "alice-1"), alice)
+			assert.Equal(t, 503, authresult.As(err).Status())
+			assert.Greater(t, hung.Load(), before, "tried afresh")
 		})
 	}
 }

@@ -17,19 +17,39 @@ var ErrResourceMismatch = fmt.Errorf("%w: the upstream's protected resource meta
 
 // upstreamResource returns the resource sent in an exchange: Resource,
 // or the one discovered from the upstream once, or "" with Audience only.
+// Concurrent exchanges share one discovery, and no lock is held while it
+// runs (each caller waits only as long as its own exchange may last).
 func (e *exchanger) upstreamResource(ctx context.Context) (string, error) {
 	e.resMu.Lock()
-	defer e.resMu.Unlock()
-	if e.resource != "" || e.o.Upstream == nil {
-		return e.resource, nil
+	r := e.resource
+	e.resMu.Unlock()
+	if r != "" || e.o.Upstream == nil {
+		return r, nil
 	}
-	r, err := e.discover(ctx)
-	if err != nil {
-		return "", unavailable(e.retryAfter, err)
+	ch := e.flight.DoChan(resourceFlight, func() (any, error) {
+		r, err := e.discover(ctx)
+		if err != nil {
+			return "", unavailable(e.retryAfter, err)
+		}
+		e.resMu.Lock()
+		e.resource = r
+		e.resMu.Unlock()
+		return r, nil
+	})
+	select {
+	case <-ctx.Done():
+		return "", unavailable(e.retryAfter, fmt.Errorf("%w: the upstream's resource metadata: %w", ErrUnavailable, ctx.Err()))
+	case res := <-ch:
+		if res.Err != nil {
+			return "", res.Err
+		}
+		return res.Val.(string), nil
 	}
-	e.resource = r
-	return r, nil
 }
+
+// resourceFlight is the flight key of the discovery; exchanges' keys are
+// 32-byte digests, never this.
+const resourceFlight = "upstream resource"
 
 // discover fetches the upstream's protected resource metadata at the
 // path-inserted well-known URL (RFC 9728 §3.1) and returns its resource,
