@@ -1,10 +1,9 @@
 package main
 
 import (
-	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"log/slog"
 	"os"
 	"sort"
@@ -109,31 +108,49 @@ func (rt *runtime) closeBridges(ctx context.Context) {
 const maxStderrLine = 4 << 10
 
 // stderrLog logs the lines a route's processes write to standard error,
-// at debug level (they may say anything, secrets included).
+// at debug level (they may say anything, secrets included). It splits
+// lines as they are written, holding at most maxStderrLine bytes of an
+// unfinished one, and needs no goroutine: nothing of it outlives its
+// bridge. Lines longer than maxStderrLine are cut.
 type stderrLog struct {
 	log   *slog.Logger
 	route string
-	once  sync.Once
-	w     *io.PipeWriter
+
+	mu   sync.Mutex
+	line []byte // the unfinished line, at most maxStderrLine bytes
+	cut  bool   // the unfinished line was longer
 }
 
 func (s *stderrLog) Write(p []byte) (int, error) {
-	s.once.Do(func() {
-		r, w := io.Pipe()
-		s.w = w
-		go func() {
-			br := bufio.NewReaderSize(r, maxStderrLine)
-			for {
-				line, isPrefix, err := br.ReadLine()
-				if err != nil {
-					return
-				}
-				s.log.Debug("mcpauth-gateway: stdio server stderr", slog.String("route", s.route), slog.String("line", string(line)), slog.Bool("cut", isPrefix))
-				for isPrefix && err == nil {
-					_, isPrefix, err = br.ReadLine() // the rest of a long line
-				}
-			}
-		}()
-	})
-	return s.w.Write(p)
+	n := len(p)
+	if !s.log.Enabled(context.Background(), slog.LevelDebug) {
+		return n, nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for len(p) > 0 {
+		end := bytes.IndexByte(p, '\n')
+		part := p
+		if end >= 0 {
+			part = p[:end]
+		}
+		room := maxStderrLine - len(s.line)
+		if len(part) > room {
+			part, s.cut = part[:room], true
+		}
+		s.line = append(s.line, part...)
+		if end < 0 {
+			break
+		}
+		s.emit()
+		p = p[end+1:]
+	}
+	return n, nil
+}
+
+// emit logs the finished line.
+func (s *stderrLog) emit() {
+	line := bytes.TrimSuffix(s.line, []byte{'\r'})
+	s.log.Debug("mcpauth-gateway: stdio server stderr", slog.String("route", s.route), slog.String("line", string(line)), slog.Bool("cut", s.cut))
+	s.line, s.cut = s.line[:0], false
 }
