@@ -449,6 +449,7 @@ func (c *child) serveSSE(w http.ResponseWriter, r *http.Request, msg []byte, e *
 	}
 	t := time.NewTimer(c.b.cfg.call)
 	defer t.Stop()
+	defer c.drain(cl.notes) // after the call is answered or cancelled
 	started := false
 	start := func() {
 		if !started {
@@ -459,6 +460,7 @@ func (c *child) serveSSE(w http.ResponseWriter, r *http.Request, msg []byte, e *
 	for {
 		select {
 		case n := <-cl.notes:
+			c.taken(n)
 			start()
 			if writeEvent(w, n) != nil {
 				c.cancel(id)
@@ -469,6 +471,7 @@ func (c *child) serveSSE(w http.ResponseWriter, r *http.Request, msg []byte, e *
 			for drained := false; !drained; { // what came before it goes first
 				select {
 				case n := <-cl.notes:
+					c.taken(n)
 					_ = writeEvent(w, n)
 				default:
 					drained = true
@@ -510,11 +513,13 @@ func (c *child) serveStream(w http.ResponseWriter, r *http.Request) {
 		c.mu.Lock()
 		c.stream = nil
 		c.mu.Unlock()
+		c.drain(q)
 	}()
 	sseHeader(w)
 	for {
 		select {
 		case m := <-q:
+			c.taken(m)
 			if writeEvent(w, m) != nil {
 				return
 			}

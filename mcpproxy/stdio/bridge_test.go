@@ -2,6 +2,7 @@ package stdio
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -383,6 +384,25 @@ func TestChildExitAnswers502(t *testing.T) {
 	assert.Equal(t, http.StatusNotFound, resp.StatusCode)
 }
 
+// A child that exits on its own takes what it started with it: its group
+// is killed while the child is not yet reaped, so its group id cannot have
+// been given to another process.
+func TestChildExitEndsWhatItStarted(t *testing.T) {
+	sleep, err := exec.LookPath("sleep")
+	require.NoError(t, err)
+	b, url := newBridge(t, nil, nil)
+	cs, err := connect(t, url, "alice")
+	require.NoError(t, err)
+	out, err := callTool(t, cs, "spawn", map[string]any{"text": sleep})
+	require.NoError(t, err)
+	grand, err := strconv.Atoi(out)
+	require.NoError(t, err)
+	require.True(t, alive(grand))
+	_, _ = callTool(t, cs, "exit", map[string]any{})
+	gone(t, grand)
+	require.Eventually(t, func() bool { return b.Children() == 0 }, 10*time.Second, 20*time.Millisecond)
+}
+
 func TestOversizedMessageEndsChild(t *testing.T) {
 	b, url := newBridge(t, &Options{MaxMessageBytes: 64 << 10}, nil)
 	sid := session(t, url, "alice")
@@ -563,4 +583,37 @@ func TestOddParamsReachTheServer(t *testing.T) {
 		resp := post(t, url, "alice", sid, body)
 		assert.NotEqual(t, http.StatusInternalServerError, resp.StatusCode, body)
 	}
+}
+
+// A child's queued messages, in all its queues together, never exceed
+// queueBudget times MaxMessageBytes: past it they are dropped; what is
+// taken or drained gives its budget back.
+func TestQueueBudget(t *testing.T) {
+	c := &child{b: &Bridge{cfg: &config{maxMessage: 100}}}
+	a, b := make(chan []byte, streamBuffer), make(chan []byte, streamBuffer)
+	msg := bytes.Repeat([]byte("x"), 60)
+	kept := 0
+	for i := range 20 {
+		q := a
+		if i%2 == 1 {
+			q = b
+		}
+		if c.offer(q, msg) {
+			kept++
+		}
+	}
+	assert.Equal(t, queueBudget*100/60, kept, "the budget is shared by the child's queues")
+	assert.LessOrEqual(t, c.queued.Load(), int64(queueBudget*100))
+	c.taken(<-a)
+	assert.True(t, c.offer(a, msg), "taking a message gives its budget back")
+	c.drain(a)
+	c.drain(b)
+	assert.Zero(t, c.queued.Load())
+	assert.Empty(t, a)
+	assert.Empty(t, b)
+	small := make(chan []byte, 2)
+	assert.True(t, c.offer(small, msg))
+	assert.True(t, c.offer(small, msg))
+	assert.False(t, c.offer(small, msg), "a full queue drops")
+	assert.EqualValues(t, 120, c.queued.Load(), "a dropped message holds no budget")
 }

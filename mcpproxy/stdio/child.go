@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mcpauth/mcpauth/authresult"
@@ -40,10 +41,12 @@ type child struct {
 	idle    *time.Timer
 	stream  chan []byte // the open GET stream's queue; nil when none
 
-	done     chan struct{} // closed when the child is ending
-	exited   chan struct{} // closed when the process has been waited for
-	stopOnce sync.Once
-	stopped  chan struct{} // closed when the process and its group are gone
+	done       chan struct{} // closed when the child is ending
+	exited     chan struct{} // closed when the process has been waited for
+	groupEnded bool          // the group was killed before the reap; set before exited closes
+	queued     atomic.Int64  // bytes of messages waiting in its queues
+	stopOnce   sync.Once
+	stopped    chan struct{} // closed when the process and its group are gone
 
 	// A principal's child is initialized by the bridge: ready is closed
 	// once init holds the result (or initErr why not).
@@ -90,6 +93,12 @@ func (b *Bridge) start(owner authresult.BindingKey, session string) (*child, err
 		stopped: make(chan struct{}), ready: make(chan struct{}),
 	}
 	go func() {
+		if waitExited(cmd.Process.Pid) {
+			// Not reaped yet, so its group id is still its own: end what
+			// it started and left behind, then reap it.
+			signalGroup(cmd.Process.Pid, sigKill)
+			c.groupEnded = true
+		}
 		_ = cmd.Wait()
 		close(c.exited)
 	}()
@@ -156,10 +165,7 @@ func (c *child) toCall(token string, line []byte) bool {
 	defer c.mu.Unlock()
 	for _, cl := range c.pending {
 		if cl.progress == token && cl.notes != nil {
-			select {
-			case cl.notes <- append([]byte(nil), line...):
-			default:
-			}
+			c.offer(cl.notes, line)
 			return true
 		}
 	}
@@ -174,12 +180,49 @@ func (c *child) toStream(line []byte) bool {
 	if c.stream == nil {
 		return false
 	}
-	select {
-	case c.stream <- append([]byte(nil), line...):
-	default:
+	if !c.offer(c.stream, line) {
 		c.b.cfg.log.Warn("mcpauth: stdio server message dropped: the client's stream is not reading")
 	}
 	return true
+}
+
+// queueBudget is how many bytes of messages one child may have waiting
+// for its clients, in every queue together, per MaxMessageBytes.
+const queueBudget = 4
+
+// offer queues a copy of line on q unless q is full or the child's queued
+// messages would exceed its budget (queueBudget times MaxMessageBytes):
+// then it is dropped, so that a server whose clients do not read cannot
+// hold more of the gateway's memory than that.
+func (c *child) offer(q chan []byte, line []byte) bool {
+	n := int64(len(line))
+	if c.queued.Add(n) > int64(queueBudget*c.b.cfg.maxMessage) {
+		c.queued.Add(-n)
+		return false
+	}
+	select {
+	case q <- append([]byte(nil), line...):
+		return true
+	default:
+		c.queued.Add(-n)
+		return false
+	}
+}
+
+// taken gives back the budget of a message taken off a queue.
+func (c *child) taken(msg []byte) { c.queued.Add(-int64(len(msg))) }
+
+// drain empties a queue nothing will read any more, giving back its
+// budget; its producers must be gone (the call or stream unregistered).
+func (c *child) drain(q chan []byte) {
+	for {
+		select {
+		case m := <-q:
+			c.taken(m)
+		default:
+			return
+		}
+	}
 }
 
 // write sends one message to the child; a child that cannot take it is
@@ -338,7 +381,9 @@ func (c *child) stop(reason string) {
 				<-c.exited
 			}
 		}
-		signalGroup(pid, sigKill) // what it started and left behind
+		if !c.groupEnded { // read after exited closed
+			signalGroup(pid, sigKill) // what it started and left behind
+		}
 		c.b.cfg.log.LogAttrs(context.Background(), slog.LevelInfo, "mcpauth: stdio server ended",
 			slog.Int("pid", pid), slog.String("reason", reason))
 		close(c.stopped)

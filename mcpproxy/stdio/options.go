@@ -49,6 +49,8 @@ type Options struct {
 	StopTimeout time.Duration
 	// MaxMessageBytes bounds one message from the child; default
 	// DefaultMaxMessageBytes. A child that writes a longer one is ended.
+	// The messages of one child waiting for its clients hold at most four
+	// times as much; past that they are dropped.
 	MaxMessageBytes int
 	// Stderr receives the children's standard error; default discarded.
 	Stderr io.Writer
