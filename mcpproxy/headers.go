@@ -31,13 +31,10 @@ var neverForwarded = map[string]bool{
 	"Forwarded":       true, "X-Forwarded-For": true, "X-Forwarded-Host": true, "X-Forwarded-Proto": true, "X-Real-Ip": true,
 }
 
-// Values the proxy writes, shared by every request (the transport only
-// reads them).
-var (
-	applicationJSON = []string{"application/json"}
-	protoHTTP       = []string{"http"}
-	protoHTTPS      = []string{"https"}
-)
+// applicationJSON is the Content-Type the proxy writes, shared by every
+// request: it goes into the header ReverseProxy copies (values included),
+// so no transport ever holds this slice.
+var applicationJSON = []string{"application/json"}
 
 // setForwarded sets on h what the gateway itself saw of in's connection:
 // its peer's address (X-Forwarded-For) and whether it was TLS
@@ -46,10 +43,13 @@ func setForwarded(h http.Header, in *http.Request) {
 	if ip, _, err := net.SplitHostPort(in.RemoteAddr); err == nil {
 		h["X-Forwarded-For"] = []string{ip}
 	}
-	h["X-Forwarded-Proto"] = protoHTTP
+	// Fresh values: h is the outgoing request's own header, which a
+	// transport may edit in place.
+	proto := "http"
 	if in.TLS != nil {
-		h["X-Forwarded-Proto"] = protoHTTPS
+		proto = "https"
 	}
+	h["X-Forwarded-Proto"] = []string{proto}
 }
 
 // upstreamHeader builds the header of the upstream request for in, which

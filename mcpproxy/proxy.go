@@ -128,8 +128,9 @@ func New(upstream *url.URL, opts *Options) (http.Handler, error) {
 			return nil
 		},
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
-			// r is the handler's copy; the decision hook gets the client's
-			// request (fwd.in), as everywhere else.
+			// r is ReverseProxy's outgoing request (its context is the
+			// client's); the decision hook gets the client's request
+			// (fwd.in), as everywhere else.
 			fwd, _ := r.Context().Value(admittedKey{}).(*forward)
 			if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
 				// The client went away: nothing to answer, but the

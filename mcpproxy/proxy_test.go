@@ -376,3 +376,35 @@ func TestNewValidation(t *testing.T) {
 	_, err := New(nil, nil)
 	assert.Error(t, err)
 }
+
+// A transport that edits the outgoing header in place (against the
+// RoundTripper contract, as TLS-fixup wrappers do) changes only its own
+// request: the next one still says what its connection was.
+func TestTransportEditsStayInTheirRequest(t *testing.T) {
+	var got []string
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = append(got, r.Header.Get("X-Forwarded-Proto")+" "+r.Header.Get("Content-Type"))
+		_, _ = io.WriteString(w, `{"jsonrpc":"2.0","id":1,"result":{}}`)
+	}))
+	defer up.Close()
+	n := 0
+	inplace := roundTripperFunc(func(r *http.Request) (*http.Response, error) {
+		n++
+		if n == 1 {
+			for _, k := range []string{"X-Forwarded-Proto", "Content-Type"} {
+				if v := r.Header[k]; len(v) > 0 {
+					v[0] = "edited"
+				}
+			}
+		}
+		return http.DefaultTransport.RoundTrip(r)
+	})
+	gw := newProxy(t, up.URL, &Options{Transport: inplace}, alice)
+	postJSON(t, gw.URL, ping).Body.Close()
+	postJSON(t, gw.URL, ping).Body.Close()
+	assert.Equal(t, []string{"edited edited", "http application/json"}, got)
+}
+
+type roundTripperFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripperFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

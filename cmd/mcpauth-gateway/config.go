@@ -273,15 +273,34 @@ func (o overrides) apply(c *Config) {
 
 var yamlLine = regexp.MustCompile(`line (\d+): `)
 
-// yamlValue is a value quoted in the parser's type errors ("cannot
-// unmarshal !!str `...` into int"): dropped, since a value in the wrong
-// place may be a secret.
-var yamlValue = regexp.MustCompile(" `[^`]*`")
-
-// yamlKinds name the parser's tags in what an operator reads.
-var yamlKinds = strings.NewReplacer("!!str", "a string", "!!int", "a number", "!!float", "a number",
-	"!!bool", "a boolean", "!!map", "a mapping", "!!seq", "a list", "!!null", "null", "!!timestamp", "a timestamp")
 var yamlUnknown = regexp.MustCompile(`^field (\S+) not found in type main\.(\w+)$`)
+
+// yamlQuoted are what the parser's messages quote of the file: values
+// (in backquotes, a value's own backquotes included), anchors (in single
+// quotes) and keys (in double quotes). Any of them may be a secret, in the
+// wrong place or in the right one (an env value written *like-this is an
+// alias to the parser), so none is shown: the line says where to look.
+var yamlQuoted = regexp.MustCompile("\\s*(`.*`|'[^']*'|\"[^\"]*\")")
+
+// yamlTag is a tag the file wrote (!secret), shown only when it is one of
+// the core kinds.
+var yamlTag = regexp.MustCompile(`!!?[^\s,]*`)
+
+// yamlKinds name the parser's core tags in what an operator reads.
+var yamlKinds = map[string]string{"!!str": "a string", "!!int": "a number", "!!float": "a number",
+	"!!bool": "a boolean", "!!map": "a mapping", "!!seq": "a list", "!!null": "null", "!!timestamp": "a timestamp", "!!binary": "binary data"}
+
+// redactYAML removes from a parser message everything it quotes of the
+// file.
+func redactYAML(msg string) string {
+	msg = yamlQuoted.ReplaceAllString(msg, "")
+	return yamlTag.ReplaceAllStringFunc(msg, func(tag string) string {
+		if k, ok := yamlKinds[tag]; ok {
+			return k
+		}
+		return "a tagged value"
+	})
+}
 
 // ParseConfig parses the configuration b, read from file, applies o and
 // validates the result.
@@ -312,7 +331,7 @@ func yamlError(file string, err error) error {
 	if te, ok := errors.AsType[*yaml.TypeError](err); ok && len(te.Errors) > 0 {
 		msg = te.Errors[0]
 	}
-	msg = strings.TrimPrefix(msg, "yaml: ")
+	msg = redactYAML(strings.TrimPrefix(msg, "yaml: "))
 	e := &ConfigError{File: file, Msg: msg}
 	if m := yamlLine.FindStringSubmatchIndex(msg); m != nil {
 		e.Line, _ = strconv.Atoi(msg[m[2]:m[3]])
@@ -321,8 +340,8 @@ func yamlError(file string, err error) error {
 	if m := yamlUnknown.FindStringSubmatch(e.Msg); m != nil {
 		e.Field, e.Msg = m[1], "unknown field (in "+m[2]+")"
 	}
-	if strings.HasPrefix(e.Msg, "cannot unmarshal") {
-		e.Msg = "wrong type: " + yamlKinds.Replace(yamlValue.ReplaceAllString(e.Msg, ""))
+	if strings.HasPrefix(e.Msg, "cannot unmarshal") || strings.HasPrefix(e.Msg, "cannot decode") {
+		e.Msg = "wrong type: " + e.Msg
 	}
 	return e
 }

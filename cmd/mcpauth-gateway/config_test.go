@@ -38,7 +38,7 @@ func TestConfigErrors(t *testing.T) {
 		{name: "unknown top-level field", config: "listen: 127.0.0.1:0\nlisten_addr: x\n", want: ":2: listen_addr: unknown field"},
 		{name: "unknown route field", config: strings.Replace(goodConfig, "    scopes:", "    scope:", 1), want: ":10: scope: unknown field"},
 		{name: "misspelt issuer field", config: strings.Replace(goodConfig, "    issuer: https", "    isuer: https", 1), want: ":5: isuer: unknown field"},
-		{name: "a key twice", config: goodConfig + "listen: 0.0.0.0:8091\n", want: `:15: mapping key "listen" already defined at line 1`},
+		{name: "a key twice", config: goodConfig + "listen: 0.0.0.0:8091\n", want: `:15: mapping key already defined at line 1`},
 		{name: "wrong type", config: strings.Replace(goodConfig, "scopes: [mcp:read]", "scopes: {a: b}", 1), want: ":10: wrong type: cannot unmarshal a mapping into []string"},
 		{name: "a value of the wrong type is not quoted", config: strings.Replace(goodConfig, "scopes: [mcp:read]", "scopes: hunter2-secret-value", 1), want: ":10: wrong type: cannot unmarshal a string into []string"},
 		{name: "not YAML", config: "routes: [\n", want: ":1: did not find expected node content"},
@@ -70,8 +70,8 @@ func TestConfigErrors(t *testing.T) {
 		{name: "empty command argument", config: strings.Replace(goodConfig, "    upstream: http://127.0.0.1:3000/mcp\n", "    command: [npx, \"\"]\n", 1), want: ":8: routes[0].command[1]: an empty argument"},
 		{name: "stdio without command", config: goodConfig + "    stdio: {max_processes: 2}\n", want: ":15: routes[0].stdio: only for a route with a command"},
 		{name: "credentials for a command", config: strings.Replace(goodConfig, "    upstream: http://127.0.0.1:3000/mcp\n", "    command: [npx, server]\n", 1) + "    upstream_credentials:\n      static: {token_env: GW_TEST_SECRET}\n", want: ":16: routes[0].upstream_credentials: a command route has no HTTP upstream"},
-		{name: "bad env name", config: strings.Replace(goodConfig, "    upstream: http://127.0.0.1:3000/mcp\n", "    command: [npx, server]\n", 1) + "    stdio:\n      env: {\"A-B\": x}\n", want: ":16: routes[0].stdio.env: \"A-B\" is not a variable name"},
-		{name: "bad pass_env name", config: strings.Replace(goodConfig, "    upstream: http://127.0.0.1:3000/mcp\n", "    command: [npx, server]\n", 1) + "    stdio:\n      pass_env: [PATH, \"1X\"]\n", want: ":16: routes[0].stdio.pass_env[1]: \"1X\" is not a variable name"},
+		{name: "bad env name", config: strings.Replace(goodConfig, "    upstream: http://127.0.0.1:3000/mcp\n", "    command: [npx, server]\n", 1) + "    stdio:\n      env: {\"A-B\": x}\n", want: ":16: routes[0].stdio.env: a name that is not a variable name"},
+		{name: "bad pass_env name", config: strings.Replace(goodConfig, "    upstream: http://127.0.0.1:3000/mcp\n", "    command: [npx, server]\n", 1) + "    stdio:\n      pass_env: [PATH, \"1X\"]\n", want: ":16: routes[0].stdio.pass_env[1]: not a variable name"},
 		{name: "per principal over total", config: strings.Replace(goodConfig, "    upstream: http://127.0.0.1:3000/mcp\n", "    command: [npx, server]\n", 1) + "    stdio: {max_processes: 2, max_per_principal: 3}\n", want: ":15: routes[0].stdio.max_per_principal: exceeds max_processes"},
 		{name: "variable from two sources", config: strings.Replace(goodConfig, "    upstream: http://127.0.0.1:3000/mcp\n", "    command: [npx, server]\n", 1) + "    stdio:\n      env: {PATH: /bin}\n      pass_env: [PATH]\n", want: ":17: routes[0].stdio.pass_env[0]: \"PATH\" is also set under env"},
 		{name: "per principal over the default total", config: strings.Replace(goodConfig, "    upstream: http://127.0.0.1:3000/mcp\n", "    command: [npx, server]\n", 1) + "    stdio: {max_per_principal: 40}\n", want: ":15: routes[0].stdio.max_per_principal: exceeds max_processes"},
@@ -163,4 +163,41 @@ func TestRateLimitSurvivesReload(t *testing.T) {
 	other, err := rt.memoryLimiter("/mcp", 1) // a new rate starts afresh
 	require.NoError(t, err)
 	assert.NotSame(t, before, other)
+}
+
+// Nothing the parser quotes of the file reaches an error: values, anchors,
+// keys and tags may each be a secret, written in the wrong place or (an env
+// value beginning with *) in the right one.
+func TestConfigErrorsQuoteNothingOfTheFile(t *testing.T) {
+	base := strings.Replace(goodConfig, "    upstream: http://127.0.0.1:3000/mcp\n", "    command: [npx, server]\n", 1)
+	cases := map[string]string{
+		"alias":                     base + "    stdio:\n      env:\n        API_KEY: *SECRETxyz\n",
+		"backquote in a value":      base + "    stdio:\n      pass_env: SE`CRETxy\n",
+		"backquote in a long value": base + "    stdio:\n      max_processes: a`SECRETxyzlong\n",
+		"custom tag":                base + "    stdio:\n      max_processes: !SECRETxyz\n",
+		"custom tag on a string":    base + "    stdio:\n      env:\n        API_KEY: !SECRETxyz\n",
+		"no space after the colon":  base + "    stdio:\n      env:\n        API_KEY:SECRETxyz\n        B: c\n",
+		"flow without space":        base + "    stdio:\n      env: {API_KEY:SECRETxyz}\n",
+		"anchor twice":              base + "    stdio:\n      env:\n        A: &SECRETxyz v\n        B: &SECRETxyz w\n",
+		"key twice":                 base + "    stdio:\n      env:\n        API_KEY: a\n        API_KEY: SECRETxyz\n",
+		"binary":                    base + "    stdio:\n      env:\n        API_KEY: !!binary SECRETxyz%%\n",
+		"list for a duration":       base + "    stdio:\n      idle_timeout: [SECRETxyz]\n",
+		"list as a key":             base + "    stdio:\n      env:\n        ? [SECRETxyz]\n        : v\n",
+		"int tag":                   base + "    stdio:\n      max_processes: !!int SECRETxyz\n",
+		"float tag":                 base + "    stdio:\n      max_processes: !!float SECRETxyz\n",
+		"timestamp tag":             base + "    stdio:\n      max_processes: !!timestamp SECRETxyz\n",
+		"merge":                     base + "    stdio:\n      env:\n        <<: SECRETxyz\n",
+		"duration":                  base + "    stdio:\n      idle_timeout: SECRETxyz\n",
+	}
+	for name, cfg := range cases {
+		t.Run(name, func(t *testing.T) {
+			_, err := ParseConfig("f.yaml", []byte(cfg), overrides{})
+			if err == nil {
+				return // accepted: nothing to show
+			}
+			assert.NotContains(t, err.Error(), "SECRET")
+			assert.NotContains(t, err.Error(), "CRETxy")
+			assert.Contains(t, err.Error(), "f.yaml:", "the file and line say where to look")
+		})
+	}
 }

@@ -234,12 +234,14 @@ func (c *Config) validateStdio(i int, r *RouteConfig) error {
 	}
 	for name, v := range s.Env {
 		if !envName.MatchString(name) || strings.ContainsRune(v, 0) {
-			return c.errAt(fmt.Sprintf("%q is not a variable name such as LOG_LEVEL (or its value has a NUL)", name), "routes", i, "stdio", "env")
+			// The name is not quoted: a typo such as {API_KEY:value}
+			// makes a secret the name.
+			return c.errAt("a name that is not a variable name such as LOG_LEVEL (or a value with a NUL)", "routes", i, "stdio", "env")
 		}
 	}
 	for j, name := range s.PassEnv {
 		if !envName.MatchString(name) {
-			return c.errAt(fmt.Sprintf("%q is not a variable name such as PATH", name), "routes", i, "stdio", "pass_env", j)
+			return c.errAt("not a variable name such as PATH", "routes", i, "stdio", "pass_env", j)
 		}
 		if _, ok := s.Env[name]; ok {
 			return c.errAt(fmt.Sprintf("%q is also set under env: give it one source", name), "routes", i, "stdio", "pass_env", j)

@@ -5,7 +5,6 @@ package observe
 
 import (
 	"context"
-	"errors"
 	"io"
 	"log/slog"
 	"time"
@@ -14,7 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	otelprom "go.opentelemetry.io/otel/exporters/prometheus"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/mcpauth/mcpauth/decision"
 	"github.com/mcpauth/mcpauth/telemetry"
@@ -44,11 +43,13 @@ type Metrics struct {
 
 // NewMetrics sets up metrics exported to a fresh Prometheus registry.
 //
-// Spans are made so that the upstream gets a traceparent naming the
-// gateway's request rather than the client's, but nothing exports them:
-// they are never sampled, so that no span is recorded only to be thrown
-// away (a recorded span costs allocations on every request). An
-// application that exports spans builds its own telemetry.Telemetry.
+// Nothing exports spans here, so none is made (the tracer is a no-op): a
+// span recorded only to be thrown away costs allocations on every request,
+// and a traceparent naming it would tell the upstream of a trace nobody
+// keeps (sampled, it makes the upstream record its half; unsampled, it
+// turns the upstream's parent-based sampling off). The upstream starts its
+// own traces. An application that exports spans builds its own
+// telemetry.Telemetry.
 func NewMetrics() (*Metrics, error) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -57,15 +58,14 @@ func NewMetrics() (*Metrics, error) {
 		return nil, err
 	}
 	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(exp))
-	tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.NeverSample()))
-	tel, err := telemetry.New(&telemetry.Options{MeterProvider: mp, TracerProvider: tp})
+	tel, err := telemetry.New(&telemetry.Options{MeterProvider: mp, TracerProvider: noop.NewTracerProvider()})
 	if err != nil {
 		return nil, err
 	}
 	return &Metrics{Telemetry: tel, Registry: reg, Close: func() error {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
-		return errors.Join(mp.Shutdown(ctx), tp.Shutdown(ctx))
+		return mp.Shutdown(ctx)
 	}}, nil
 }
 

@@ -311,7 +311,7 @@ func (e *exchanger) expiry(sent time.Time, raw json.RawMessage, p *authresult.Pr
 			raw = raw[1 : n-1]
 		}
 		secs, err := strconv.ParseInt(string(raw), 10, 64)
-		if err != nil || secs <= 0 {
+		if err != nil || secs <= 0 || !digits(raw) {
 			return time.Time{}, false
 		}
 		expires = sent.Add(time.Duration(min(secs, int64(365*24*3600))) * time.Second).Add(-expiryMargin)
@@ -322,16 +322,28 @@ func (e *exchanger) expiry(sent time.Time, raw json.RawMessage, p *authresult.Pr
 	return expires, true
 }
 
+// digits reports whether b is decimal digits only (no sign, no space).
+func digits(b []byte) bool {
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return len(b) > 0
+}
+
 // refusal classifies a 4xx answer: a refusal of this user's token or of
 // the audience is 403; anything else concerns the gateway's own client
-// and is 503. RFC 8693 §2.2.2 answers invalid_request when the subject
-// token is invalid or unacceptable by policy (the gateway's own request
-// is well-formed by construction), and some servers say invalid_token.
+// and is 503. Some servers refuse a subject token with invalid_token.
+// RFC 8693 §2.2.2 also answers invalid_request for one, but RFC 6749 uses
+// it for the client's own mistakes too (a parameter missing or
+// unsupported), which would then fail every user as if refused: it stays
+// 503, an outage the operator sees.
 func (e *exchanger) refusal(status int, body []byte) *authresult.Error {
 	var er errorResponse
 	_ = json.Unmarshal(body, &er)
 	switch er.Error {
-	case "invalid_grant", "invalid_target", "access_denied", "invalid_scope", "invalid_request", "invalid_token":
+	case "invalid_grant", "invalid_target", "access_denied", "invalid_scope", "invalid_token":
 		if status != http.StatusUnauthorized {
 			return authresult.Forbidden("the authorization server refused access to the upstream for this token", fmt.Errorf("%w: status %d, error %q", ErrExchangeRefused, status, printable(er.Error)))
 		}

@@ -183,7 +183,9 @@ func TestTokenExchangeFailures(t *testing.T) {
 		{name: "expires_in negative", set: func(ts *tokenServer) { ts.expires = -5 }, status: 503, cause: ErrResponse},
 		{name: "expires_in a string of no digits", set: func(ts *tokenServer) { ts.expires = "soon" }, status: 503, cause: ErrResponse},
 		{name: "expires_in a fraction", set: func(ts *tokenServer) { ts.expires = 3600.5 }, status: 503, cause: ErrResponse},
-		{name: "subject token refused: invalid_request (RFC 8693 §2.2.2)", set: func(ts *tokenServer) { ts.status, ts.errCode = 400, "invalid_request" }, status: 403, cause: ErrExchangeRefused},
+		{name: "invalid_request: maybe the gateway's own request", set: func(ts *tokenServer) { ts.status, ts.errCode = 400, "invalid_request" }, status: 503, cause: ErrClientRefused},
+		{name: "expires_in with a sign", set: func(ts *tokenServer) { ts.expires = "+3600" }, status: 503, cause: ErrResponse},
+		{name: "expires_in with a space", set: func(ts *tokenServer) { ts.expires = " 3600" }, status: 503, cause: ErrResponse},
 		{name: "subject token refused: invalid_token", set: func(ts *tokenServer) { ts.status, ts.errCode = 400, "invalid_token" }, status: 403, cause: ErrExchangeRefused},
 		{name: "gateway's client refused with 401 whatever the code", set: func(ts *tokenServer) { ts.status, ts.errCode = 401, "invalid_request" }, status: 503, cause: ErrClientRefused},
 		{name: "no verified token (NewFunc in front)", ctx: func(*testing.T) context.Context {
