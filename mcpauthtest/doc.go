@@ -22,5 +22,8 @@
 // sessions it opened itself. A tool it calls with a refused credential
 // must not run; the check cannot see inside the server, so it relies on
 // the answer: any result, session id or success status counts as having
-// run.
+// run. The errors/no-internals check looks for the usual shapes of stack
+// traces and internal errors in Go, Python, JavaScript and Java (see
+// internalsPatterns): a heuristic that may miss a leak of another shape.
+// No result ever holds a token the Target gave.
 package mcpauthtest

@@ -86,3 +86,30 @@ func TestInvalidTargets(t *testing.T) {
 		assert.ErrorIs(t, err, errTarget, "%+v", tc)
 	}
 }
+
+// No result ever holds a token, even when the server drops the connection
+// of a request whose URL carries one.
+func TestResultsHoldNoToken(t *testing.T) {
+	f := newFixture(t, false)
+	next := f.handler
+	f.handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.RawQuery != "" {
+			conn, _, err := http.NewResponseController(w).Hijack()
+			if err == nil {
+				_ = conn.Close()
+			}
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+	tg := f.target(t)
+	results, err := Check(context.Background(), tg)
+	require.NoError(t, err)
+	v := verdicts(results)
+	assert.Equal(t, Fail, v["token/in-query"], "no answer is no refusal")
+	for _, r := range results {
+		for _, tok := range []string{tg.Token, tg.OtherUserToken, tg.ReaderToken, tg.ExpiredToken, tg.OtherAudienceToken} {
+			assert.NotContains(t, r.Got, tok[len(tok)-20:], r.Name)
+		}
+	}
+}

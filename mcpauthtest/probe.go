@@ -5,9 +5,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -95,7 +97,7 @@ func (p *probe) do(rq request) answer {
 	}
 	req, err := http.NewRequestWithContext(p.ctx, method, u, body)
 	if err != nil {
-		return answer{err: err}
+		return answer{err: redact(err)}
 	}
 	if rq.body != "" {
 		req.Header.Set("Content-Type", "application/json")
@@ -113,7 +115,7 @@ func (p *probe) do(rq request) answer {
 	}
 	resp, err := p.client.Do(req)
 	if err != nil {
-		return answer{err: err}
+		return answer{err: redact(err)}
 	}
 	defer resp.Body.Close()
 	a := answer{status: resp.StatusCode, header: resp.Header}
@@ -123,6 +125,15 @@ func (p *probe) do(rq request) answer {
 	a.body, _ = io.ReadAll(io.LimitReader(resp.Body, maxBody))
 	a.msg = rpcIn(resp.Header.Get("Content-Type"), a.body)
 	return a
+}
+
+// redact drops the URL a client error names: it may carry a token in its
+// query (the token/in-query check puts one there), and results are printed.
+func redact(err error) error {
+	if ue, ok := errors.AsType[*url.Error](err); ok {
+		return fmt.Errorf("%s: %w", ue.Op, ue.Err)
+	}
+	return err
 }
 
 // rpcIn finds the JSON-RPC response in a body: the JSON document, or the
