@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -9,12 +8,9 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os/exec"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/modelcontextprotocol/go-sdk/auth"
@@ -76,32 +72,8 @@ func goSDKBearer(t *testing.T, iss *fakeIssuer) string {
 // requireBearerAuth, and returns its endpoint.
 func tsBearer(t *testing.T, iss *fakeIssuer) string {
 	t.Helper()
-	node := needNode(t)
-	addr := freeLoopbackAddr(t)
-	_, port, _ := net.SplitHostPort(addr)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	cmd := exec.CommandContext(ctx, node, "bearer-server.mjs")
-	cmd.Dir = tsDir
-	cmd.Env = append(cmd.Environ(), "PORT="+port, "ISSUER="+iss.URL, "JWKS="+iss.URL+"/jwks")
-	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
-	cmd.WaitDelay = 5 * time.Second
-	cmd.Stderr = &testWriter{t: t, prefix: "ts-bearer: "}
-	stdout, err := cmd.StdoutPipe()
-	require.NoError(t, err)
-	require.NoError(t, cmd.Start())
-	t.Cleanup(func() { cancel(); _ = cmd.Wait() })
-	sc := bufio.NewScanner(stdout)
-	for sc.Scan() {
-		if u, ok := strings.CutPrefix(strings.TrimSpace(sc.Text()), "LISTENING "); ok {
-			go func() {
-				for sc.Scan() {
-				}
-			}()
-			return u
-		}
-	}
-	t.Fatal("bearer-server.mjs exited before listening")
-	return ""
+	_, port, _ := net.SplitHostPort(freeLoopbackAddr(t))
+	return startNodeServer(t, "bearer-server.mjs", []string{"PORT=" + port, "ISSUER=" + iss.URL, "JWKS=" + iss.URL + "/jwks"}, nil)
 }
 
 // peerVerdicts are what the audit kit reports on each peer, as recorded in

@@ -128,47 +128,17 @@ func mcpGoUpstream(t *testing.T) smuggleUpstream {
 // counts come from GET /executions, cross-checked against the EXEC lines it
 // prints.
 func tsUpstream(t *testing.T) smuggleUpstream {
-	node := needNode(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	cmd := exec.CommandContext(ctx, node, "upstream.mjs")
-	cmd.Dir = tsDir
-	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
-	cmd.WaitDelay = 5 * time.Second
-	cmd.Stderr = &testWriter{t: t, prefix: "ts-upstream: "}
-	stdout, err := cmd.StdoutPipe()
-	require.NoError(t, err)
-	require.NoError(t, cmd.Start())
-	t.Cleanup(func() {
-		cancel()
-		_ = cmd.Wait()
-	})
 	var (
 		mu    sync.Mutex
 		lines = map[string]int64{}
 	)
-	listening := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			l := strings.TrimSpace(sc.Text())
-			if u, ok := strings.CutPrefix(l, "LISTENING "); ok {
-				listening <- u
-			} else if tool, ok := strings.CutPrefix(l, "EXEC "); ok {
-				mu.Lock()
-				lines[tool]++
-				mu.Unlock()
-			}
+	u := startNodeServer(t, "upstream.mjs", nil, func(l string) {
+		if tool, ok := strings.CutPrefix(l, "EXEC "); ok {
+			mu.Lock()
+			lines[tool]++
+			mu.Unlock()
 		}
-		close(listening)
-	}()
-	var u string
-	select {
-	case v, ok := <-listening:
-		require.True(t, ok, "upstream.mjs exited before listening")
-		u = v
-	case <-time.After(30 * time.Second):
-		t.Fatal("upstream.mjs did not listen within 30s")
-	}
+	})
 	base := strings.TrimSuffix(u, "/mcp")
 	return smuggleUpstream{url: u, execs: func(t *testing.T) map[string]int64 {
 		t.Helper()
@@ -192,6 +162,49 @@ func tsUpstream(t *testing.T) smuggleUpstream {
 		}
 		return n
 	}}
+}
+
+// startNodeServer runs the Node script in ts/ with env added, stopped
+// when the test ends, and returns the URL it prints on its "LISTENING URL"
+// line; onLine, if not nil, sees every other line of its output.
+func startNodeServer(t *testing.T, script string, env []string, onLine func(string)) string {
+	t.Helper()
+	node := needNode(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	cmd := exec.CommandContext(ctx, node, script)
+	cmd.Dir = tsDir
+	cmd.Env = append(cmd.Environ(), env...)
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
+	cmd.WaitDelay = 5 * time.Second
+	cmd.Stderr = &testWriter{t: t, prefix: strings.TrimSuffix(script, ".mjs") + ": "}
+	stdout, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() {
+		cancel()
+		_ = cmd.Wait()
+	})
+	listening := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			l := strings.TrimSpace(sc.Text())
+			if u, ok := strings.CutPrefix(l, "LISTENING "); ok {
+				listening <- u
+			} else if onLine != nil {
+				onLine(l)
+			}
+		}
+		close(listening)
+	}()
+	select {
+	case u, ok := <-listening:
+		require.True(t, ok, "%s exited before listening", script)
+		return u
+	case <-time.After(30 * time.Second):
+		t.Fatalf("%s did not listen within 30s", script)
+		return ""
+	}
 }
 
 // smuggleRow is one request of the table.

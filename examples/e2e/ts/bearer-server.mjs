@@ -10,15 +10,13 @@
 //
 // It prints "LISTENING http://127.0.0.1:PORT/mcp" once it accepts
 // connections.
-import { randomUUID } from 'node:crypto';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { createMcpExpressApp } from '@modelcontextprotocol/sdk/server/express.js';
 import { requireBearerAuth } from '@modelcontextprotocol/sdk/server/auth/middleware/bearerAuth.js';
 import { mcpAuthMetadataRouter, getOAuthProtectedResourceMetadataUrl } from '@modelcontextprotocol/sdk/server/auth/router.js';
 import { InvalidTokenError } from '@modelcontextprotocol/sdk/server/auth/errors.js';
-import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import { mountSessions } from './sessions.mjs';
 import { z } from 'zod';
 
 const port = Number(process.env.PORT);
@@ -65,39 +63,7 @@ app.use(mcpAuthMetadataRouter({
 }));
 const auth = requireBearerAuth({ verifier, requiredScopes: ['mcp:read'], resourceMetadataUrl: getOAuthProtectedResourceMetadataUrl(endpoint) });
 
-const transports = {}; // session id -> transport
-app.post('/mcp', auth, async (req, res) => {
-  const sid = req.headers['mcp-session-id'];
-  let transport;
-  if (sid && transports[sid]) {
-    transport = transports[sid];
-  } else if (!sid && isInitializeRequest(req.body)) {
-    transport = new StreamableHTTPServerTransport({
-      sessionIdGenerator: () => randomUUID(),
-      onsessioninitialized: (id) => {
-        transports[id] = transport;
-      },
-    });
-    transport.onclose = () => {
-      if (transport.sessionId) delete transports[transport.sessionId];
-    };
-    await newServer().connect(transport);
-  } else {
-    res.status(400).json({ jsonrpc: '2.0', error: { code: -32000, message: 'Bad Request: No valid session ID provided' }, id: null });
-    return;
-  }
-  await transport.handleRequest(req, res, req.body);
-});
-const sessionRequest = async (req, res) => {
-  const sid = req.headers['mcp-session-id'];
-  if (!sid || !transports[sid]) {
-    res.status(400).send('Invalid or missing session ID');
-    return;
-  }
-  await transports[sid].handleRequest(req, res);
-};
-app.get('/mcp', auth, sessionRequest);
-app.delete('/mcp', auth, sessionRequest);
+mountSessions(app, newServer, auth);
 
 const listener = app.listen(port, '127.0.0.1', (err) => {
   if (err) {

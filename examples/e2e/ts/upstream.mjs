@@ -12,11 +12,9 @@
 // /sessions the number of open sessions and the resident set size,
 // {"sessions": 3, "rss": 81920000}; they are for the test, which talks to
 // them directly, never through the gateway.
-import { randomUUID } from 'node:crypto';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { createMcpExpressApp } from '@modelcontextprotocol/sdk/server/express.js';
-import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import { mountSessions } from './sessions.mjs';
 import { z } from 'zod';
 
 const executions = { echo: 0, whoami: 0, admin_stats: 0, admin_config: 0 };
@@ -47,8 +45,6 @@ function newServer() {
   return server;
 }
 
-const transports = {}; // session id -> transport
-
 const app = createMcpExpressApp();
 
 app.get('/executions', (_req, res) => {
@@ -62,39 +58,7 @@ app.get('/sessions', (_req, res) => {
   res.json({ sessions: Object.keys(transports).length, rss: process.memoryUsage().rss });
 });
 
-app.post('/mcp', async (req, res) => {
-  const sid = req.headers['mcp-session-id'];
-  let transport;
-  if (sid && transports[sid]) {
-    transport = transports[sid];
-  } else if (!sid && isInitializeRequest(req.body)) {
-    transport = new StreamableHTTPServerTransport({
-      sessionIdGenerator: () => randomUUID(),
-      onsessioninitialized: (id) => {
-        transports[id] = transport;
-      },
-    });
-    transport.onclose = () => {
-      if (transport.sessionId) delete transports[transport.sessionId];
-    };
-    await newServer().connect(transport);
-  } else {
-    res.status(400).json({ jsonrpc: '2.0', error: { code: -32000, message: 'Bad Request: No valid session ID provided' }, id: null });
-    return;
-  }
-  await transport.handleRequest(req, res, req.body);
-});
-
-const sessionRequest = async (req, res) => {
-  const sid = req.headers['mcp-session-id'];
-  if (!sid || !transports[sid]) {
-    res.status(400).send('Invalid or missing session ID');
-    return;
-  }
-  await transports[sid].handleRequest(req, res);
-};
-app.get('/mcp', sessionRequest);
-app.delete('/mcp', sessionRequest);
+const transports = mountSessions(app, newServer);
 
 const listener = app.listen(Number(process.env.PORT || 0), '127.0.0.1', (err) => {
   if (err) {
