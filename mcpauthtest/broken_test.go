@@ -131,6 +131,26 @@ func TestEachCheckCatchesItsFlaw(t *testing.T) {
 				next.ServeHTTP(w, r)
 			})
 		}},
+		{"token/in-query", false, func(f *fixture, tg *Target, next http.Handler) http.Handler {
+			// Only on the GET stream, as for a browser's EventSource.
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if tok := r.URL.Query().Get("access_token"); tok != "" && r.Method == http.MethodGet && r.Header.Get("Authorization") == "" {
+					r = r.Clone(r.Context())
+					r.URL.RawQuery = ""
+					r.Header.Set("Authorization", "Bearer "+tok)
+				}
+				next.ServeHTTP(w, r)
+			})
+		}},
+		{"errors/no-internals", false, func(f *fixture, tg *Target, next http.Handler) http.Handler {
+			// In a header of its own.
+			return rewrite(next, func(r *http.Request, rec *httptest.ResponseRecorder) (int, http.Header, []byte) {
+				if rec.Code == 401 && r.Header.Get("Authorization") == "Bearer a.b.c" {
+					rec.Header().Set("X-Debug-Trace", "goroutine 17 [running]: /srv/app/auth.go:42")
+				}
+				return rec.Code, rec.Header(), rec.Body.Bytes()
+			})
+		}},
 		{"token/two-authorization-headers", false, func(f *fixture, tg *Target, next http.Handler) http.Handler {
 			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				if v := r.Header.Values("Authorization"); len(v) > 1 {
@@ -212,4 +232,27 @@ func TestEachCheckCatchesItsFlaw(t *testing.T) {
 	for _, c := range checks(&Target{Token: "t", ExpiredToken: "e", OtherAudienceToken: "o"})[1:] {
 		assert.True(t, covered[c.name], "no broken server shows %s can fail", c.name)
 	}
+}
+
+// A server that checks the token fully only when a session is made, and
+// afterwards only that it names the session's owner, is caught by every
+// bad-token check: each bad token is also sent on the owner's session.
+func TestBadTokensInsideASession(t *testing.T) {
+	f := newFixture(t, false)
+	tg := f.target(t)
+	next := f.handler
+	f.handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Mcp-Session-Id") != "" && r.Header.Get("Authorization") != "" && r.Header.Get("Authorization") != "Bearer "+tg.OtherUserToken {
+			r = r.Clone(r.Context())
+			r.Header.Set("Authorization", "Bearer "+tg.Token)
+		}
+		next.ServeHTTP(w, r)
+	})
+	results, err := Check(context.Background(), tg)
+	require.NoError(t, err)
+	v := verdicts(results)
+	for _, name := range []string{"bad-token/invalid", "bad-token/forged", "bad-token/expired", "bad-token/other-audience"} {
+		assert.Equal(t, Fail, v[name], name)
+	}
+	assert.Equal(t, Pass, v["session/other-user"])
 }

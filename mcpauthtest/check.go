@@ -2,11 +2,14 @@ package mcpauthtest
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // check is one rule and how to test it.
@@ -30,20 +33,20 @@ func Check(ctx context.Context, target Target) ([]Result, error) {
 		return nil, err
 	}
 	p := &probe{ctx: ctx, t: &target, client: target.Client, endpoint: target.URL}
+	if p.client == nil {
+		// Bounded, and following no redirect: a redirect would carry the
+		// in-query check's URL, token and all, to another site (in
+		// Referer).
+		p.client = &http.Client{Timeout: requestTimeout, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	}
 	if target.Handler != nil {
 		srv := httptest.NewServer(target.Handler)
-		defer srv.Close()
+		defer closeWithin(srv, requestTimeout)
 		path := target.Endpoint
 		if path == "" {
 			path = "/mcp"
 		}
 		p.endpoint = srv.URL + path
-		if p.client == nil {
-			p.client = srv.Client()
-		}
-	}
-	if p.client == nil {
-		p.client = &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	}
 	if target.ForeignOrigin == "" {
 		target.ForeignOrigin = "https://attacker.example"
@@ -59,7 +62,7 @@ func Check(ctx context.Context, target Target) ([]Result, error) {
 			r.Verdict, r.Why = Skip, reason
 		default:
 			got, ok, skip := c.run(p)
-			r.Got = got
+			r.Got = printable(got) // it quotes the server, which may write anything
 			switch {
 			case skip != "":
 				r.Verdict, r.Why = Skip, skip
@@ -75,6 +78,39 @@ func Check(ctx context.Context, target Target) ([]Result, error) {
 		out = append(out, r)
 	}
 	return out, nil
+}
+
+// requestTimeout bounds each request of the default client, and how long
+// a Handler's test server is waited for at the end.
+const requestTimeout = 10 * time.Second
+
+// closeWithin closes srv, waiting at most d for handlers that do not
+// return (they are left running).
+func closeWithin(srv *httptest.Server, d time.Duration) {
+	srv.CloseClientConnections()
+	done := make(chan struct{})
+	go func() {
+		srv.Close()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(d):
+	}
+}
+
+// printable is s with control and bidirectional-formatting characters
+// escaped, so that what a server wrote cannot redraw a terminal's table.
+func printable(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) || r == utf8.RuneError {
+			fmt.Fprintf(&b, "\\u%04x", r)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // Run runs every check against target as a subtest of t named after it:

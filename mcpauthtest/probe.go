@@ -122,9 +122,71 @@ func (p *probe) do(rq request) answer {
 	if method == http.MethodGet && resp.StatusCode == http.StatusOK {
 		return a // an event stream: nothing to read to its end
 	}
+	ct := resp.Header.Get("Content-Type")
+	if isEventStream(ct) {
+		// A server may keep the stream open after its answer: read up to
+		// the response event, no further.
+		a.body, a.msg = readEvents(io.LimitReader(resp.Body, maxBody))
+		return a
+	}
 	a.body, _ = io.ReadAll(io.LimitReader(resp.Body, maxBody))
-	a.msg = rpcIn(resp.Header.Get("Content-Type"), a.body)
+	a.msg = rpcIn(ct, a.body)
 	return a
+}
+
+func isEventStream(contentType string) bool {
+	return strings.HasPrefix(strings.ToLower(strings.TrimSpace(contentType)), "text/event-stream")
+}
+
+// readEvents reads server-sent events from r until one carries a JSON-RPC
+// response, and returns what it read and that response. An event's data
+// lines are joined with newlines; lines end with LF, CRLF or CR.
+func readEvents(r io.Reader) ([]byte, *rpcMessage) {
+	var read bytes.Buffer
+	sc := bufio.NewScanner(io.TeeReader(r, &read))
+	sc.Buffer(make([]byte, 0, 64<<10), maxBody)
+	sc.Split(scanSSELines)
+	var data []string
+	for sc.Scan() {
+		line := sc.Text()
+		if line == "" { // the event ends
+			if m := rpcIn("application/json", []byte(strings.Join(data, "\n"))); m != nil {
+				return read.Bytes(), m
+			}
+			data = data[:0]
+			continue
+		}
+		if v, ok := strings.CutPrefix(line, "data:"); ok {
+			data = append(data, strings.TrimPrefix(v, " "))
+		}
+	}
+	return read.Bytes(), rpcIn("application/json", []byte(strings.Join(data, "\n")))
+}
+
+// scanSSELines splits at LF, CRLF or a lone CR (the event stream format's
+// line ends).
+func scanSSELines(data []byte, atEOF bool) (int, []byte, error) {
+	for i, c := range data {
+		switch c {
+		case '\n':
+			return i + 1, data[:i], nil
+		case '\r':
+			if i+1 < len(data) {
+				if data[i+1] == '\n' {
+					return i + 2, data[:i], nil
+				}
+				return i + 1, data[:i], nil
+			}
+			if atEOF {
+				return i + 1, data[:i], nil
+			}
+			return 0, nil, nil // a CRLF may be cut between reads
+		}
+	}
+	if atEOF && len(data) > 0 {
+		return len(data), data, nil
+	}
+	return 0, nil, nil
 }
 
 // redact drops the URL a client error names: it may carry a token in its
@@ -139,19 +201,9 @@ func redact(err error) error {
 // rpcIn finds the JSON-RPC response in a body: the JSON document, or the
 // first event of a stream that is a response.
 func rpcIn(contentType string, body []byte) *rpcMessage {
-	if strings.HasPrefix(strings.ToLower(contentType), "text/event-stream") {
-		sc := bufio.NewScanner(bytes.NewReader(body))
-		sc.Buffer(make([]byte, 0, 64<<10), maxBody)
-		for sc.Scan() {
-			data, ok := strings.CutPrefix(sc.Text(), "data:")
-			if !ok {
-				continue
-			}
-			if m := rpcIn("application/json", []byte(strings.TrimSpace(data))); m != nil && (m.Result != nil || m.Error != nil) {
-				return m
-			}
-		}
-		return nil
+	if isEventStream(contentType) {
+		_, m := readEvents(bytes.NewReader(body))
+		return m
 	}
 	var m rpcMessage
 	if json.Unmarshal(body, &m) != nil || (m.Result == nil && m.Error == nil) {

@@ -56,7 +56,7 @@ func checks(t *Target) []check {
 		token := b.token
 		cs = append(cs, check{
 			name: "bad-token/" + b.label, rule: b.rule,
-			expected: "401 with error=\"invalid_token\" to initialize, no session id; a call without a session refused, no result",
+			expected: "401 with error=\"invalid_token\" to initialize, no session id; a call without a session refused; 401 to POST, GET and DELETE of the owner's session with it, which still works; no result",
 			why:      b.why,
 			needs:    func(*Target) string { return emptyIs(token, "no "+b.label+" token given") },
 			run:      func(p *probe) (string, bool, string) { return badTokenRefused(p, token) },
@@ -78,7 +78,7 @@ func checks(t *Target) []check {
 		},
 		check{
 			name: "token/in-query", rule: ruleMCPAuth + " §Access Token Usage (never in the query string); " + ruleRFC6750 + " §2.3",
-			expected: "a call with ?access_token= and no Authorization header refused, no result",
+			expected: "a call, an initialize and a session's GET with ?access_token= and no Authorization header refused, no result",
 			why:      "tokens in URLs end up in logs, browser history and Referer headers",
 			needs:    always, run: queryTokenRefused,
 		},
@@ -251,7 +251,48 @@ func badTokenRefused(p *probe, token string) (string, bool, string) {
 	if c.err != nil || c.status/100 == 2 || c.ran() {
 		ok = false
 	}
+	// With the owner's session id: a server that checks the token fully
+	// only when the session is made must still refuse it afterwards.
+	sid, o := p.connect(p.t.Token)
+	if o.status != http.StatusOK {
+		return got + "; the owner could not connect: " + o.String(), false, ""
+	}
+	if sid != "" {
+		defer p.end(p.t.Token, sid)
+		var in []string
+		for _, rq := range intruding(p, token, sid) {
+			x := p.do(rq)
+			in = append(in, rq.method+" "+x.String())
+			if x.err != nil || x.status != http.StatusUnauthorized || x.ran() {
+				ok = false
+			}
+		}
+		got += "; in the owner's session: " + strings.Join(in, ", ")
+		if !ownerStillWorks(p, sid, &got) {
+			ok = false
+		}
+	}
 	return got, ok, ""
+}
+
+// intruding are the requests of a token that is not the owner's on the
+// owner's session sid: a call, the GET stream, the DELETE.
+func intruding(p *probe, token, sid string) []request {
+	body, _ := p.useBody()
+	return []request{
+		{method: http.MethodPost, token: token, session: sid, body: body},
+		{method: http.MethodGet, token: token, session: sid},
+		{method: http.MethodDelete, token: token, session: sid},
+	}
+}
+
+// ownerStillWorks reports whether the owner's session sid still answers a
+// call, noting what it got.
+func ownerStillWorks(p *probe, sid string, got *string) bool {
+	after, _ := p.useBody()
+	x := p.do(request{token: p.t.Token, session: sid, body: after})
+	*got += "; the owner afterwards: " + x.String()
+	return x.status == http.StatusOK && x.ran()
 }
 
 func sessionRefused(p *probe, intruder string) (string, bool, string) {
@@ -271,25 +312,18 @@ func sessionRefused(p *probe, intruder string) (string, bool, string) {
 	}
 	var got []string
 	ok := true
-	body, _ := p.useBody()
-	for _, rq := range []request{
-		{method: http.MethodPost, token: intruder, session: sid, body: body},
-		{method: http.MethodGet, token: intruder, session: sid},
-		{method: http.MethodDelete, token: intruder, session: sid},
-	} {
+	for _, rq := range intruding(p, intruder, sid) {
 		x := p.do(rq)
 		got = append(got, rq.method+" "+x.String())
 		if !refused(x) || x.ran() {
 			ok = false
 		}
 	}
-	after, _ := p.useBody()
-	x := p.do(request{token: p.t.Token, session: sid, body: after})
-	got = append(got, "the owner afterwards: "+x.String())
-	if x.status != http.StatusOK || !x.ran() {
+	s := strings.Join(got, "; ")
+	if !ownerStillWorks(p, sid, &s) {
 		ok = false
 	}
-	return strings.Join(got, "; "), ok, ""
+	return s, ok, ""
 }
 
 func queryTokenRefused(p *probe) (string, bool, string) {
@@ -300,6 +334,13 @@ func queryTokenRefused(p *probe) (string, bool, string) {
 	got := useName(p.t) + ": " + x.String() + "; initialize: " + y.String()
 	ok := x.err == nil && x.status/100 == 4 && !x.ran() && y.err == nil && y.status/100 == 4 && y.sessionID() == "" && !y.ran()
 	p.end(p.t.Token, y.sessionID())
+	// The GET stream, where a browser's EventSource cannot send headers.
+	if sid, o := p.connect(p.t.Token); o.status == http.StatusOK && sid != "" {
+		g := p.do(request{method: http.MethodGet, session: sid, query: "access_token=" + url.QueryEscape(p.t.Token)})
+		got += "; GET of the session: " + g.String()
+		ok = ok && g.err == nil && g.status/100 == 4
+		p.end(p.t.Token, sid)
+	}
 	return got, ok, ""
 }
 
@@ -350,13 +391,20 @@ func refusalsEchoID(p *probe) (string, bool, string) {
 
 func noInternals(p *probe) (string, bool, string) {
 	var leaks []string
+	unanswered := 0
 	look := func(what string, x answer) {
+		if x.err != nil {
+			unanswered++
+			return
+		}
 		if m := internals(x.body); m != "" {
 			leaks = append(leaks, fmt.Sprintf("%s: %q", what, m))
 		}
-		for _, v := range x.header.Values("WWW-Authenticate") {
-			if m := internals([]byte(v)); m != "" {
-				leaks = append(leaks, fmt.Sprintf("%s challenge: %q", what, m))
+		for name, values := range x.header {
+			for _, v := range values {
+				if m := internals([]byte(v)); m != "" {
+					leaks = append(leaks, fmt.Sprintf("%s, header %s: %q", what, name, m))
+				}
 			}
 		}
 	}
@@ -371,8 +419,12 @@ func noInternals(p *probe) (string, bool, string) {
 		look("bad token", p.do(request{token: tok, body: b, header: versionHeader("")}))
 	}
 	look("broken JSON", p.do(request{token: p.t.Token, body: `{"jsonrpc":"2.0","id":`, header: versionHeader("")}))
-	if len(leaks) > 0 {
+	switch {
+	case len(leaks) > 0:
 		return strings.Join(leaks, "; "), false, ""
+	case unanswered > 0:
+		// Nothing seen is no proof of nothing shown.
+		return fmt.Sprintf("%d of %d refusals had no answer to look at", unanswered, len(tokens)+2), false, ""
 	}
 	return fmt.Sprintf("nothing that looks like a stack trace or an internal error in %d refusals", len(tokens)+2), true, ""
 }
@@ -381,7 +433,10 @@ func foreignOrigin(p *probe) (string, bool, string) {
 	body, _ := p.initBody()
 	x := p.do(request{token: p.t.Token, body: body, header: http.Header{"Origin": {p.t.ForeignOrigin}}})
 	p.end(p.t.Token, x.sessionID())
-	return "Origin " + p.t.ForeignOrigin + ": " + x.String(), x.err == nil && x.status == http.StatusForbidden && x.sessionID() == "", ""
+	call, _ := p.useBody()
+	y := p.do(request{token: p.t.Token, body: call, header: http.Header{"Origin": {p.t.ForeignOrigin}, "Mcp-Protocol-Version": {protocolVersion}}})
+	ok := x.err == nil && x.status == http.StatusForbidden && x.sessionID() == "" && !x.ran() && y.err == nil && y.status == http.StatusForbidden && !y.ran()
+	return "Origin " + p.t.ForeignOrigin + ": initialize " + x.String() + "; " + useName(p.t) + " " + y.String(), ok, ""
 }
 
 // revision2026 is the revision whose requests carry their method in
