@@ -215,7 +215,7 @@ func TestEachCheckCatchesItsFlaw(t *testing.T) {
 		t.Run(tt.check, func(t *testing.T) {
 			f := newFixture(t, tt.stateless)
 			tg := f.target(t)
-			f.handler = tt.broken(f, &tg, f.handler)
+			f.set(tt.broken(f, &tg, f.handler))
 			results, err := Check(context.Background(), tg)
 			require.NoError(t, err)
 			for _, r := range results {

@@ -41,6 +41,13 @@ func (f *fixture) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.ServeHTTP(w, r)
 }
 
+// set replaces the fixture's handler.
+func (f *fixture) set(h http.Handler) {
+	f.mu.Lock()
+	f.handler = h
+	f.mu.Unlock()
+}
+
 func (f *fixture) mint(t *testing.T, sub, aud string, scopes string, exp time.Duration) string {
 	t.Helper()
 	tok, err := jwt.NewWithClaims(jwt.SigningMethodES256, jwt.MapClaims{
@@ -70,9 +77,9 @@ func newMCPServer() *mcp.Server {
 func newFixture(t *testing.T, stateless bool) *fixture {
 	t.Helper()
 	f := &fixture{}
-	f.srv = httptest.NewServer(f)
-	t.Cleanup(f.srv.Close)
-	f.endpoint = f.srv.URL + "/mcp"
+	// Started once built: handlers read what is set below.
+	f.srv = httptest.NewUnstartedServer(f)
+	f.endpoint = "http://" + f.srv.Listener.Addr().String() + "/mcp"
 	f.issuer = "https://idp.example"
 	var err error
 	f.key, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
@@ -97,6 +104,8 @@ func newFixture(t *testing.T, stateless bool) *fixture {
 	mux.Handle("/.well-known/oauth-protected-resource/mcp", meta)
 	mux.Handle("/mcp", auth.Handler(guard))
 	f.handler = mux
+	f.srv.Start()
+	t.Cleanup(f.srv.Close)
 	return f
 }
 

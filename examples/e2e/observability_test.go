@@ -41,7 +41,9 @@ func newFakeIssuer(t *testing.T) *fakeIssuer {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	require.NoError(t, err)
 	f := &fakeIssuer{key: key, kid: "k1"}
-	f.Server = httptest.NewServer(http.HandlerFunc(f.serve))
+	// Started only once f.Server is set: the handler reads f.URL.
+	f.Server = httptest.NewUnstartedServer(http.HandlerFunc(f.serve))
+	f.Start()
 	t.Cleanup(f.Close)
 	return f
 }

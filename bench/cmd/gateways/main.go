@@ -578,7 +578,8 @@ func newIssuer(key *rsa.PrivateKey) *issuer {
 			"n": b64(key.N.Bytes()), "e": b64(big.NewInt(int64(key.E)).Bytes()),
 		}}})
 	})
-	idp.Server = httptest.NewServer(mux)
+	idp.Server = httptest.NewUnstartedServer(mux)
+	idp.Start() // once idp.Server is set: the handlers read idp.URL
 	return idp
 }
 
