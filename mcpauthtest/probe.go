@@ -5,14 +5,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"sync/atomic"
+
+	"github.com/mcpauth/mcpauth/internal/fetch"
 )
 
 // maxBody bounds what is read of an answer.
@@ -97,7 +97,7 @@ func (p *probe) do(rq request) answer {
 	}
 	req, err := http.NewRequestWithContext(p.ctx, method, u, body)
 	if err != nil {
-		return answer{err: redact(err)}
+		return answer{err: fetch.Redact(err)}
 	}
 	if rq.body != "" {
 		req.Header.Set("Content-Type", "application/json")
@@ -115,7 +115,7 @@ func (p *probe) do(rq request) answer {
 	}
 	resp, err := p.client.Do(req)
 	if err != nil {
-		return answer{err: redact(err)}
+		return answer{err: fetch.Redact(err)}
 	}
 	defer resp.Body.Close()
 	a := answer{status: resp.StatusCode, header: resp.Header}
@@ -187,15 +187,6 @@ func scanSSELines(data []byte, atEOF bool) (int, []byte, error) {
 		return len(data), data, nil
 	}
 	return 0, nil, nil
-}
-
-// redact drops the URL a client error names: it may carry a token in its
-// query (the token/in-query check puts one there), and results are printed.
-func redact(err error) error {
-	if ue, ok := errors.AsType[*url.Error](err); ok {
-		return fmt.Errorf("%s: %w", ue.Op, ue.Err)
-	}
-	return err
 }
 
 // rpcIn finds the JSON-RPC response in a body: the JSON document, or the

@@ -122,7 +122,8 @@ func New(upstream *url.URL, opts *Options) (http.Handler, error) {
 			}
 			if cfg.onDecision != nil && resp.Request != nil {
 				if fwd, ok := resp.Request.Context().Value(admittedKey{}).(*forward); ok {
-					cfg.report(fwd.in, fwd.a, fwd.start, resp.StatusCode, nil)
+					a, _ := mcphandler.FromContext(resp.Request.Context())
+					cfg.report(fwd.in, a, fwd.start, resp.StatusCode, nil)
 				}
 			}
 			return nil
@@ -132,11 +133,12 @@ func New(upstream *url.URL, opts *Options) (http.Handler, error) {
 			// client's); the decision hook gets the client's request
 			// (fwd.in), as everywhere else.
 			fwd, _ := r.Context().Value(admittedKey{}).(*forward)
+			a, _ := mcphandler.FromContext(r.Context())
 			if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
 				// The client went away: nothing to answer, but the
 				// request was forwarded, and is reported.
 				if fwd != nil {
-					cfg.report(fwd.in, fwd.a, fwd.start, 0, errClientGone)
+					cfg.report(fwd.in, a, fwd.start, 0, errClientGone)
 				}
 				return
 			}
@@ -144,9 +146,8 @@ func New(upstream *url.URL, opts *Options) (http.Handler, error) {
 				err = fmt.Errorf("%w: %w", ErrUpstream, err)
 			}
 			cfg.log.LogAttrs(r.Context(), slog.LevelError, "mcpauth: upstream request failed", slog.Any("error", err))
-			a, _ := mcphandler.FromContext(r.Context())
 			if fwd != nil {
-				cfg.report(fwd.in, fwd.a, fwd.start, http.StatusBadGateway, err)
+				cfg.report(fwd.in, a, fwd.start, http.StatusBadGateway, err)
 			}
 			jsonrpcerr.WriteCode(w, http.StatusBadGateway, requestID(a), jsonrpcerr.CodeInternalError, "upstream unavailable")
 		},
@@ -192,7 +193,7 @@ func New(upstream *url.URL, opts *Options) (http.Handler, error) {
 		// request (whose own header stays as it came).
 		ctx := r.Context()
 		if cfg.onDecision != nil {
-			ctx = context.WithValue(ctx, admittedKey{}, &forward{a: a, in: r, start: start})
+			ctx = context.WithValue(ctx, admittedKey{}, &forward{in: r, start: start})
 		}
 		out := r.WithContext(ctx)
 		out.Header = cfg.upstreamHeader(r, a, extra)
@@ -200,10 +201,10 @@ func New(upstream *url.URL, opts *Options) (http.Handler, error) {
 	}), nil
 }
 
-// forward is what the decision hook needs of one forwarded request,
-// carried in its context only when a hook listens.
+// forward is what the decision hook needs of one forwarded request beyond
+// its admission (in its context already), carried in its context only when
+// a hook listens.
 type forward struct {
-	a     *mcphandler.Admission
 	in    *http.Request // the client's request
 	start time.Time     // when the proxy began
 }

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/oauth2/clientcredentials"
 
 	"github.com/mcpauth/mcpauth/authresult"
+	"github.com/mcpauth/mcpauth/internal/fetch"
 )
 
 // ClientOptions configures [ClientCredentials]. A nil *ClientOptions means
@@ -117,8 +118,8 @@ func (s *clientSource) classify(err error) *authresult.Error {
 		}
 		return unavailable(s.retryAfter, fmt.Errorf("%w: status %d", ErrUnavailable, status))
 	}
-	if ue, ok := errors.AsType[*url.Error](err); ok {
-		return unavailable(s.retryAfter, fmt.Errorf("%w: %s: %w", ErrUnavailable, ue.Op, ue.Err))
+	if _, ok := errors.AsType[*url.Error](err); ok {
+		return unavailable(s.retryAfter, fmt.Errorf("%w: %w", ErrUnavailable, fetch.Redact(err)))
 	}
 	return unavailable(s.retryAfter, fmt.Errorf("%w: %w", ErrResponse, err))
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/mcpauth/mcpauth/authresult"
 	"github.com/mcpauth/mcpauth/internal/evict"
+	"github.com/mcpauth/mcpauth/internal/fetch"
 	"github.com/mcpauth/mcpauth/middleware"
 )
 
@@ -265,13 +266,13 @@ func (e *exchanger) exchange(ctx context.Context, key [sha256.Size]byte, p *auth
 	sent := e.now()
 	resp, err := e.client.Do(req)
 	if err != nil {
-		return "", unavailable(e.retryAfter, fmt.Errorf("%w: %w", ErrUnavailable, redact(err)))
+		return "", unavailable(e.retryAfter, fmt.Errorf("%w: %w", ErrUnavailable, fetch.Redact(err)))
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
 	switch {
 	case err != nil:
-		return "", unavailable(e.retryAfter, fmt.Errorf("%w: reading the answer: %w", ErrUnavailable, redact(err)))
+		return "", unavailable(e.retryAfter, fmt.Errorf("%w: reading the answer: %w", ErrUnavailable, fetch.Redact(err)))
 	case len(body) > maxResponseBytes:
 		return "", unavailable(e.retryAfter, fmt.Errorf("%w: the answer exceeds %d bytes", ErrResponse, maxResponseBytes))
 	case resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests:
@@ -364,14 +365,6 @@ func (e *exchanger) store(key [sha256.Size]byte, c entry) {
 		}
 	}
 	e.entries[key] = c
-}
-
-// redact drops the URL a *url.Error names (the log says which endpoint).
-func redact(err error) error {
-	if ue, ok := errors.AsType[*url.Error](err); ok {
-		return fmt.Errorf("%s: %w", ue.Op, ue.Err)
-	}
-	return err
 }
 
 // basicAuth is the RFC 6749 §2.3.1 Basic credential: id and secret each

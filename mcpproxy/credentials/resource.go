@@ -8,6 +8,8 @@ import (
 	"io"
 	"net/http"
 	"strings"
+
+	"github.com/mcpauth/mcpauth/internal/fetch"
 )
 
 // ErrResourceMismatch reports that the upstream's RFC 9728 metadata names another
@@ -68,7 +70,7 @@ func (e *exchanger) discover(ctx context.Context) (string, error) {
 	req.Header.Set("Accept", "application/json")
 	resp, err := e.client.Do(req)
 	if err != nil {
-		return "", fmt.Errorf("%w: the upstream's resource metadata: %w", ErrUnavailable, redact(err))
+		return "", fmt.Errorf("%w: the upstream's resource metadata: %w", ErrUnavailable, fetch.Redact(err))
 	}
 	defer resp.Body.Close()
 	switch {

@@ -2,7 +2,6 @@ package introspect
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -10,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/mcpauth/mcpauth/authresult"
+	"github.com/mcpauth/mcpauth/internal/fetch"
 )
 
 // maxDrain is how much of an error response is read, so that the
@@ -37,7 +37,7 @@ func (v *Verifier) introspect(ctx context.Context, token string) ([]byte, *authr
 	}
 	resp, err := v.client.Do(req)
 	if err != nil {
-		return nil, unavailable(v.retryAfter, fmt.Errorf("%w: %w", ErrUnavailable, redact(err)))
+		return nil, unavailable(v.retryAfter, fmt.Errorf("%w: %w", ErrUnavailable, fetch.Redact(err)))
 	}
 	defer resp.Body.Close()
 	switch {
@@ -53,18 +53,9 @@ func (v *Verifier) introspect(ctx context.Context, token string) ([]byte, *authr
 	body, err := io.ReadAll(io.LimitReader(resp.Body, v.maxResponseBytes+1))
 	switch {
 	case err != nil:
-		return nil, unavailable(v.retryAfter, fmt.Errorf("%w: reading the response: %w", ErrUnavailable, redact(err)))
+		return nil, unavailable(v.retryAfter, fmt.Errorf("%w: reading the response: %w", ErrUnavailable, fetch.Redact(err)))
 	case int64(len(body)) > v.maxResponseBytes:
 		return nil, unavailable(v.retryAfter, fmt.Errorf("%w: body exceeds %d bytes", ErrResponse, v.maxResponseBytes))
 	}
 	return body, nil
-}
-
-// redact drops the URL that a *url.Error names: it is the endpoint's (the
-// log says which), and a redirect's Location could carry anything.
-func redact(err error) error {
-	if ue, ok := errors.AsType[*url.Error](err); ok {
-		return fmt.Errorf("%s: %w", ue.Op, ue.Err)
-	}
-	return err
 }

@@ -194,7 +194,7 @@ func checkEndpoint(s string) error {
 	}
 	u, err := url.Parse(s)
 	if err != nil {
-		return fmt.Errorf("option Endpoint is not a URL: %w", redact(err))
+		return fmt.Errorf("option Endpoint is not a URL: %w", fetch.Redact(err))
 	}
 	shown := u.Redacted()
 	switch {
